@@ -1,0 +1,74 @@
+"""SparkSession for a target: local (Iceberg Hadoop catalog) or glue (Glue Data Catalog).
+
+Both expose the catalog as `lake`, with tables under the `cdc` namespace (`lake.cdc.<table>`).
+"""
+import os
+from pathlib import Path
+
+CATALOG = "lake"
+NAMESPACE = "cdc"
+ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
+_DEFAULT_JARS_DIR = Path(__file__).resolve().parents[2] / "runtime" / "spark" / "lib"
+
+
+def table_name(table):
+    return f"{CATALOG}.{NAMESPACE}.{table}"
+
+
+def warehouse_for(storage_root):
+    """`{root}/iceberg` for a storage root given as file:///abs/dir, /abs/dir or s3://bucket[/prefix]."""
+    root = storage_root.rstrip("/")
+    if "://" not in root:
+        root = Path(root).resolve().as_uri()
+    return f"{root}/iceberg"
+
+
+def local_jars():
+    """Jars for local Spark: CDC_SPARK_JARS (comma list) or every jar in runtime/spark/lib."""
+    env = os.environ.get("CDC_SPARK_JARS")
+    if env:
+        return [j for j in env.split(",") if j]
+    if not _DEFAULT_JARS_DIR.is_dir():
+        raise RuntimeError(
+            f"Spark jars not found in {_DEFAULT_JARS_DIR}. Run: cd runtime/spark && mvn -q -B "
+            "dependency:copy-dependencies -DoutputDirectory=lib -DincludeScope=runtime, or set CDC_SPARK_JARS"
+        )
+    return sorted(str(p) for p in _DEFAULT_JARS_DIR.glob("*.jar"))
+
+
+def build_session(app_name, warehouse, catalog="local", extra_conf=None, log_level="WARN"):
+    from pyspark.sql import SparkSession
+
+    prefix = f"spark.sql.catalog.{CATALOG}"
+    builder = (
+        SparkSession.builder.appName(app_name)
+        .config("spark.sql.extensions", ICEBERG_EXTENSIONS)
+        .config(prefix, "org.apache.iceberg.spark.SparkCatalog")
+        .config(f"{prefix}.warehouse", warehouse)
+        .config("spark.sql.session.timeZone", "UTC")
+    )
+    if catalog == "local":
+        builder = (
+            builder.master(os.environ.get("CDC_SPARK_MASTER", "local[2]"))
+            .config("spark.jars", ",".join(local_jars()))
+            .config(f"{prefix}.type", "hadoop")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.default.parallelism", "4")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        )
+    elif catalog == "glue":
+        # On Glue 5.0 the Iceberg jars come from `--datalake-formats iceberg`.
+        builder = (
+            builder.config(f"{prefix}.catalog-impl", "org.apache.iceberg.aws.glue.GlueCatalog")
+            .config(f"{prefix}.io-impl", "org.apache.iceberg.aws.s3.S3FileIO")
+        )
+    else:
+        raise ValueError(f"unknown catalog {catalog!r}: expected local or glue")
+    for key, value in (extra_conf or {}).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(log_level)
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {CATALOG}.{NAMESPACE}")
+    return spark

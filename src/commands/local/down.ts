@@ -1,0 +1,23 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command'
+import {type ComponentState, COMPONENT_NAMES, down} from '../../lib/local/stack'
+import {renderTable} from '../../lib/ui'
+
+export type LocalDownResult = {components: ComponentState[]}
+
+export default class LocalDown extends BaseCommand<typeof LocalDown> {
+  static summary = 'Stop what `local up` started (and nothing else).'
+  static description = 'Data is kept under the state directory; the next `local up` resumes from it.'
+  static examples = ['<%= config.bin %> local down', '<%= config.bin %> local down connect']
+  static strict = false
+  static args = {component: Args.string({description: `Components to stop (default all): ${COMPONENT_NAMES.join(', ')}`, required: false})}
+
+  async run(): Promise<LocalDownResult> {
+    const progress = await this.progress('stopping the local stack')
+    const components = await down(this.target().profile, this.positional, (step) => progress.update(step))
+    progress.stop('stopped')
+    this.say(renderTable(components as unknown as Record<string, unknown>[], ['component', 'state', 'port']))
+    return {components}
+  }
+}

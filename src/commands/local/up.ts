@@ -1,0 +1,26 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command'
+import {ensureRuntime} from '../../lib/bootstrap'
+import {type ComponentState, COMPONENT_NAMES, up} from '../../lib/local/stack'
+import {renderTable} from '../../lib/ui'
+
+export type LocalUpResult = {components: ComponentState[]}
+
+export default class LocalUp extends BaseCommand<typeof LocalUp> {
+  static summary = 'Start the local stack: PostgreSQL, a Kafka broker (KRaft) and Kafka Connect with Debezium.'
+  static description = 'Idempotent: starts only what is not running, installs what is missing first, and waits until every component answers.'
+  static examples = ['<%= config.bin %> local up', '<%= config.bin %> local up kafka', '<%= config.bin %> local up --json']
+  static strict = false
+  static args = {component: Args.string({description: `Components to start (default all): ${COMPONENT_NAMES.join(', ')}`, required: false})}
+
+  async run(): Promise<LocalUpResult> {
+    const profile = this.target().profile
+    const progress = await this.progress('preparing the local runtime')
+    ensureRuntime({quiet: this.jsonEnabled()})
+    const components = await up(profile, this.positional, (step) => progress.update(step))
+    progress.stop('local stack is up')
+    this.say(renderTable(components as unknown as Record<string, unknown>[], ['component', 'state', 'port', 'endpoint', 'pid']))
+    return {components}
+  }
+}

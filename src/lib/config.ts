@@ -1,0 +1,154 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {dirname, join, resolve} from 'node:path'
+
+import {usageError} from './errors'
+import {findConfigFile} from './paths'
+
+export type TargetName = 'aws' | 'local'
+
+export interface Profile {
+  name: string
+  target: TargetName
+  region: string
+  /** Where local state lives: Postgres/Kafka data, logs, run records, generated local credentials. */
+  stateDir: string
+  postgres: {host: string; port: number; database: string; user: string; password?: string; secretName: string}
+  kafka: {brokers: string[]; partitions: number; replicationFactor: number}
+  connect: {url: string; connector: string; slot: string; publication: string; tables: string[]}
+  storage: {root: string}
+  ports: {postgres: number; kafka: number; controller: number; connect: number}
+  health: {slotLagWarnBytes: number}
+  /** Where the resolved values came from, for `config show`. */
+  sources: string[]
+}
+
+type DeepPartial<T> = {[K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K]}
+export type ProfileInput = DeepPartial<Omit<Profile, 'name' | 'sources'>>
+
+interface ConfigFile {
+  defaultProfile?: string
+  profiles?: Record<string, ProfileInput>
+}
+
+export const DEFAULT_REGION = 'ap-south-1'
+export const CDC_TABLES = ['users', 'products', 'orders']
+
+function defaults(target: TargetName, stateDir: string): Omit<Profile, 'name' | 'sources'> {
+  const local = target === 'local'
+  return {
+    target,
+    region: DEFAULT_REGION,
+    stateDir,
+    postgres: {host: '127.0.0.1', port: 5432, database: 'cdc_demo', user: 'cdc', secretName: 'db-credentials'},
+    kafka: {brokers: ['127.0.0.1:9092'], partitions: 3, replicationFactor: 1},
+    connect: {
+      url: 'http://127.0.0.1:8083',
+      connector: 'cdc-postgres',
+      slot: 'dbz_cdc_demo',
+      publication: 'dbz_publication',
+      tables: CDC_TABLES.map((t) => `public.${t}`),
+    },
+    storage: {root: local ? `file://${join(stateDir, 'lake')}` : ''},
+    ports: {postgres: 5432, kafka: 9092, controller: 9093, connect: 8083},
+    health: {slotLagWarnBytes: 64 * 1024 * 1024},
+  }
+}
+
+function readConfigFile(path: string): ConfigFile {
+  const text = readFileSync(path, 'utf8')
+  try {
+    if (path.endsWith('.json')) return JSON.parse(text) as ConfigFile
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('yaml') as typeof import('yaml')).parse(text) as ConfigFile
+  } catch (error) {
+    throw usageError(`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, [
+      `fix the syntax in ${path}`,
+    ])
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function merge<T>(base: T, over: unknown, path: string): T {
+  if (over === undefined) return base
+  if (!isObject(base)) return over as T
+  if (!isObject(over)) throw usageError(`Configuration key "${path}" must be an object`, ['see README.md#configuration'])
+  const out: Record<string, unknown> = {...(base as Record<string, unknown>)}
+  for (const [key, value] of Object.entries(over)) {
+    if (!(key in out)) throw usageError(`Unknown configuration key "${path}.${key}"`, ['check its spelling against `cdcctl config show`'])
+    const current = out[key]
+    if (current !== undefined && value !== undefined && !isObject(current) && typeof current !== typeof value && !(Array.isArray(current) && Array.isArray(value))) {
+      throw usageError(`Configuration key "${path}.${key}" must be a ${Array.isArray(current) ? 'list' : typeof current}`, ['fix it in the config file or environment'])
+    }
+    out[key] = merge(current, value, `${path}.${key}`)
+  }
+  return out as T
+}
+
+const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.parseInt(v, 10))
+
+/** Environment variables override the file (ARCHITECTURE.md §4). */
+function fromEnv(env: NodeJS.ProcessEnv): ProfileInput {
+  const o: ProfileInput = {}
+  if (env.AWS_REGION) o.region = env.AWS_REGION
+  if (env.CDCCTL_CONNECT_URL) o.connect = {url: env.CDCCTL_CONNECT_URL}
+  if (env.CDCCTL_KAFKA_BROKERS) o.kafka = {brokers: env.CDCCTL_KAFKA_BROKERS.split(',')}
+  if (env.CDCCTL_STORAGE_ROOT) o.storage = {root: env.CDCCTL_STORAGE_ROOT}
+  const pg = {
+    host: env.CDCCTL_DB_HOST,
+    port: int(env.CDCCTL_DB_PORT),
+    database: env.CDCCTL_DB_NAME,
+    user: env.CDCCTL_DB_USER,
+    password: env.CDCCTL_DB_PASSWORD,
+    secretName: env.CDCCTL_DB_SECRET_NAME,
+  }
+  const set = Object.fromEntries(Object.entries(pg).filter(([, v]) => v !== undefined))
+  if (Object.keys(set).length > 0) o.postgres = set
+  return o
+}
+
+export interface LoadOptions {
+  profile?: string
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+}
+
+/** Resolve one profile: built-in defaults < config file < saved Terraform outputs < environment. */
+export function loadProfile(options: LoadOptions = {}): Profile {
+  const env = options.env ?? process.env
+  const configPath = findConfigFile(options.cwd)
+  const raw: unknown = configPath ? readConfigFile(configPath) : {}
+  if (!isObject(raw)) throw usageError(`${configPath} must hold an object with "profiles"`, ['see README.md#configuration'])
+  const file = raw as ConfigFile
+  const name = options.profile ?? env.CDCCTL_PROFILE ?? file.defaultProfile ?? 'local'
+  const fileProfile = file.profiles?.[name]
+  if (!fileProfile && name !== 'local') {
+    const known = ['local', ...Object.keys(file.profiles ?? {}).filter((p) => p !== 'local')]
+    throw usageError(`Unknown profile "${name}"${configPath ? ` in ${configPath}` : ' (no cdcctl.config.json found)'}`, [
+      `use one of: ${known.join(', ')}`,
+      `add profiles.${name} to cdcctl.config.json`,
+    ])
+  }
+  const target = (fileProfile?.target ?? (name === 'aws' ? 'aws' : 'local')) as TargetName
+  if (target !== 'local' && target !== 'aws') {
+    throw usageError(`Profile "${name}" has target "${String(target)}"; it must be "local" or "aws"`, ['fix profiles.' + name + '.target'])
+  }
+  const baseDir = configPath ? dirname(configPath) : resolve(options.cwd ?? process.cwd())
+  const stateDir = resolve(baseDir, env.CDCCTL_STATE_DIR ?? fileProfile?.stateDir ?? '.cdcctl')
+  const sources = ['defaults']
+  let profile = merge(defaults(target, stateDir), {...fileProfile, stateDir}, `profiles.${name}`)
+  if (fileProfile) sources.push(configPath as string)
+  const outputsFile = join(stateDir, 'outputs', `${name}.json`)
+  if (existsSync(outputsFile)) {
+    profile = merge(profile, JSON.parse(readFileSync(outputsFile, 'utf8')) as ProfileInput, 'outputs')
+    sources.push(outputsFile)
+  }
+  const envOverrides = fromEnv(env)
+  if (Object.keys(envOverrides).length > 0) {
+    profile = merge(profile, envOverrides, 'env')
+    sources.push('environment')
+  }
+  return {...profile, name, sources}
+}

@@ -1,0 +1,108 @@
+import {readFileSync} from 'node:fs'
+
+import {CdcError, firstLine, usageError} from '../errors'
+import {missingTables, withPostgres} from '../postgres'
+import type {Target} from '../targets/types'
+import type {ConnectClient, ConnectorStatus} from './client'
+import {buildConnectorConfig, POSTGRES_CONNECTOR_CLASS, SLOT_NAME, SIGNAL_TABLE} from './debezium'
+import {sleep} from '../local/process'
+
+export interface RegisterOptions {
+  dryRun?: boolean
+  overridesFile?: string
+  timeoutMs?: number
+  onStep?: (step: string) => void
+}
+
+export interface RegisterResult {
+  connector: string
+  action: 'created' | 'dry-run' | 'updated'
+  config: Record<string, string>
+  state?: string
+  tasks?: {id: number; state: string}[]
+}
+
+export function readOverrides(file: string): Record<string, string> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw usageError(`--config ${file} is not a readable JSON object: ${firstLine((error as Error).message)}`, ['pass a JSON file of connector properties'])
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw usageError(`--config ${file} must hold a JSON object of connector properties`)
+  return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+}
+
+/** The full connector configuration for a target, with --config overrides merged in. */
+export async function connectorConfig(target: Target, overridesFile?: string): Promise<Record<string, string>> {
+  const config = buildConnectorConfig(target.profile, await target.dbCredentials())
+  return overridesFile ? {...config, ...readOverrides(overridesFile)} : config
+}
+
+/** Checks Connect cannot make for us: names Debezium accepts but the pipeline relies on, and tables that exist. */
+async function precheck(target: Target, config: Record<string, string>): Promise<void> {
+  const slot = config['slot.name']
+  if (!SLOT_NAME.test(slot)) {
+    throw usageError(`Invalid slot.name "${slot}": it must be dbz_ followed by lowercase letters, digits or _ (at most 63 characters)`, ['use e.g. dbz_cdc_demo'])
+  }
+  const tables = config['table.include.list'].split(',').map((t) => t.trim()).filter((t) => t !== SIGNAL_TABLE)
+  const missing = await withPostgres(await target.dbCredentials(), (client) => missingTables(client, tables)).catch((error: unknown) => {
+    // Validation through Connect reports connection problems with the field that caused them.
+    if (error instanceof CdcError && error.code === 'POSTGRES_UNREACHABLE') return []
+    throw error
+  })
+  if (missing.length > 0) {
+    throw usageError(`table.include.list names ${missing.length === 1 ? 'a table' : 'tables'} that do not exist in ${config['database.dbname']}: ${missing.join(', ')}`, ['fix connect.tables in cdcctl.config.json or the --config file'])
+  }
+}
+
+export async function validateConfig(client: ConnectClient, config: Record<string, string>): Promise<string[]> {
+  const result = await client.validate(POSTGRES_CONNECTOR_CLASS, config)
+  return result.configs.flatMap((c) => c.value.errors.map((e) => `${c.value.name}: ${firstLine(e)}`))
+}
+
+export async function registerConnector(target: Target, options: RegisterOptions = {}): Promise<RegisterResult> {
+  const step = options.onStep ?? (() => undefined)
+  const name = target.profile.connect.connector
+  const config = await connectorConfig(target, options.overridesFile)
+  if (options.dryRun) return {connector: name, action: 'dry-run', config}
+
+  step('checking slot name and tables')
+  await precheck(target, config)
+  const client = target.connect()
+  step('validating with Kafka Connect')
+  const errors = await validateConfig(client, config)
+  if (errors.length > 0) {
+    throw new CdcError(`Connector config is invalid: ${errors.join('; ')}`, {code: 'CONNECTOR_INVALID', exit: 2, actions: ['fix the named fields (cdcctl connector register --dry-run shows the config)']})
+  }
+  step('applying the configuration')
+  const created = await client.put(name, config)
+  step('waiting for the connector and its tasks to run')
+  const status = await waitForRunning(client, name, options.timeoutMs ?? 90_000)
+  return {connector: name, action: created ? 'created' : 'updated', config, state: status.connector.state, tasks: status.tasks.map((t) => ({id: t.id, state: t.state}))}
+}
+
+/** Wait until the connector and every task are RUNNING; a FAILED one is reported with its trace. */
+export async function waitForRunning(client: ConnectClient, name: string, timeoutMs: number): Promise<ConnectorStatus> {
+  const deadline = Date.now() + timeoutMs
+  let last: ConnectorStatus | undefined
+  while (Date.now() < deadline) {
+    last = await client.status(name)
+    if (last) {
+      const failed = [last.connector, ...last.tasks].find((s) => s.state === 'FAILED')
+      if (failed) {
+        const which = 'id' in failed ? `Task ${failed.id} of connector ${name}` : `Connector ${name}`
+        throw new CdcError(`${which} FAILED: ${firstLine(failed.trace ?? 'no trace')}`, {
+          code: 'CONNECTOR_FAILED',
+          actions: [`cdcctl connector status ${name} --verbose`, 'cdcctl local logs connect', `cdcctl connector restart --failed-only`],
+        })
+      }
+      if (last.connector.state === 'RUNNING' && last.tasks.length > 0 && last.tasks.every((t) => t.state === 'RUNNING')) return last
+    }
+    await sleep(500)
+  }
+  throw new CdcError(`Connector ${name} is not RUNNING after ${Math.round(timeoutMs / 1000)}s (state: ${last?.connector.state ?? 'absent'}, tasks: ${last?.tasks.map((t) => t.state).join(',') || 'none'})`, {
+    code: 'CONNECTOR_TIMEOUT',
+    actions: ['cdcctl connector status', 'cdcctl local logs connect'],
+  })
+}

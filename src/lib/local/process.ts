@@ -1,0 +1,96 @@
+import {spawn, spawnSync, type SpawnSyncOptions} from 'node:child_process'
+import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {dirname} from 'node:path'
+
+import {CdcError, firstLine} from '../errors'
+
+export const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0
+
+/** Run a command to completion; throws a one-line CdcError naming the step when it fails. */
+export function run(step: string, cmd: string, args: string[], options: SpawnSyncOptions & {asUser?: string} = {}): string {
+  const [c, a] = options.asUser && isRoot() ? ['runuser', ['-u', options.asUser, '--', cmd, ...args]] : [cmd, args]
+  const res = spawnSync(c, a, {encoding: 'utf8', ...options})
+  if (res.error || res.status !== 0) {
+    const detail = res.error?.message ?? (String(res.stderr || res.stdout || '').trim().split('\n').pop() ?? `exit ${res.status}`)
+    throw new CdcError(`${step} failed: ${firstLine(detail)}`, {code: 'LOCAL_STEP_FAILED'})
+  }
+  return String(res.stdout ?? '')
+}
+
+export function pidAlive(pid: number, marker?: string): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  if (!marker) return true
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)
+  } catch {
+    return false
+  }
+}
+
+export function readPid(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0], 10)
+  return Number.isFinite(pid) ? pid : undefined
+}
+
+/** Start a long-running process detached from cdcctl, its output appended to logFile. */
+export function startDetached(cmd: string, args: string[], options: {logFile: string; pidFile: string; cwd?: string; env?: NodeJS.ProcessEnv}): number {
+  mkdirSync(dirname(options.logFile), {recursive: true})
+  mkdirSync(dirname(options.pidFile), {recursive: true})
+  const fd = openSync(options.logFile, 'a')
+  const child = spawn(cmd, args, {detached: true, stdio: ['ignore', fd, fd], cwd: options.cwd, env: options.env ?? process.env})
+  closeSync(fd)
+  child.unref()
+  if (!child.pid) throw new CdcError(`Could not start ${cmd}`, {code: 'LOCAL_STEP_FAILED'})
+  writeFileSync(options.pidFile, `${child.pid}\n`)
+  return child.pid
+}
+
+export async function stopPid(pid: number, timeoutMs = 30_000): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM')
+  } catch {
+    return
+  }
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (!pidAlive(pid)) return
+    await sleep(200)
+  }
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
+}
+
+export function removeFile(path: string): void {
+  rmSync(path, {force: true})
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** True when something already listens on the port (we bind it ourselves to find out). */
+export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(true))
+    server.once('listening', () => server.close(() => resolve(false)))
+    server.listen(port, host)
+  })
+}
+
+/** Poll `check` until it returns true or the deadline passes. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, hint: string[]): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return
+    await sleep(500)
+  }
+  throw new CdcError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)}s`, {code: 'LOCAL_NOT_READY', actions: hint})
+}

@@ -1,0 +1,126 @@
+variable "name" {
+  type        = string
+  description = "Name prefix of the cluster and the Debezium service."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name))
+    error_message = "name must be lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "subnet_ids" {
+  type        = list(string)
+  description = "Private subnets of the Connect tasks."
+
+  validation {
+    condition     = length(var.subnet_ids) >= 1
+    error_message = "subnet_ids must not be empty."
+  }
+}
+
+variable "security_group_id" {
+  type        = string
+  description = "Security group of the Connect tasks (egress to RDS 5432 and Kafka 9092; ingress 8083 from Airflow)."
+}
+
+variable "namespace_id" {
+  type        = string
+  description = "Cloud Map private DNS namespace in which the Connect service registers as connect.<namespace>."
+}
+
+variable "namespace_name" {
+  type        = string
+  description = "Name of the Cloud Map namespace (for example cdc.internal), used in connect_url."
+}
+
+variable "image" {
+  type        = string
+  description = "Container image of the Debezium Kafka Connect worker."
+  default     = "quay.io/debezium/connect:3.6.1.Final"
+
+  validation {
+    condition     = can(regex("^[^\\s]+:[^\\s:]+$", var.image)) && !endswith(var.image, ":latest")
+    error_message = "image must carry an explicit tag other than latest (for example quay.io/debezium/connect:3.6.1.Final)."
+  }
+}
+
+variable "bootstrap_servers" {
+  type        = string
+  description = "Kafka bootstrap servers (host:port[,host:port])."
+
+  validation {
+    condition     = can(regex("^[^,\\s]+:[0-9]+(,[^,\\s]+:[0-9]+)*$", var.bootstrap_servers))
+    error_message = "bootstrap_servers must be a comma-separated list of host:port."
+  }
+}
+
+variable "db_secret_arn" {
+  type        = string
+  description = "ARN of the db-credentials secret; its keys become the worker's DB_* environment at run time."
+
+  validation {
+    condition     = can(regex("^arn:[^:]+:secretsmanager:", var.db_secret_arn))
+    error_message = "db_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "connect_group_id" {
+  type        = string
+  description = "Kafka Connect worker group id (its internal topics are named after it)."
+  default     = "cdc-connect"
+}
+
+variable "cpu" {
+  type        = number
+  description = "Fargate CPU units of a Connect task."
+  default     = 1024
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096], var.cpu)
+    error_message = "cpu must be one of 256, 512, 1024, 2048, 4096."
+  }
+}
+
+variable "memory" {
+  type        = number
+  description = "Fargate memory (MiB) of a Connect task."
+  default     = 2048
+
+  validation {
+    condition     = var.memory >= 1024
+    error_message = "memory must be at least 1024 MiB for a Connect worker."
+  }
+}
+
+variable "desired_count" {
+  type        = number
+  description = "Number of Connect workers."
+  default     = 1
+
+  validation {
+    condition     = var.desired_count >= 1
+    error_message = "desired_count must be at least 1."
+  }
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "KMS key of the log group and of the secret (the execution role may decrypt with it)."
+
+  validation {
+    condition     = startswith(var.kms_key_arn, "arn:")
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the Connect and exec log groups, in days."
+  default     = 365
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every resource."
+  default     = {}
+}

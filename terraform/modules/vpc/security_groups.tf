@@ -1,0 +1,119 @@
+# One security group per component; rules allow only the pipeline's own flows:
+#   Connect -> RDS 5432, Connect/Glue/Airflow -> Kafka 9092, Airflow -> Connect 8083,
+#   Glue <-> Glue (all TCP, required by Glue connections), everything in the VPC -> endpoints 443.
+# Outbound 443 to the internet (through NAT) is for container images, the Kafka download and AWS APIs.
+
+locals {
+  components = {
+    connect   = "Debezium Kafka Connect workers (ECS)"
+    airflow   = "Airflow (ECS)"
+    rds       = "Source PostgreSQL (RDS)"
+    kafka     = "Kafka broker (EC2)"
+    glue      = "Glue job ENIs (network connection)"
+    endpoints = "Interface VPC endpoints"
+  }
+}
+
+resource "aws_security_group" "this" {
+  for_each    = local.components
+  name        = "${var.name}-${each.key}"
+  description = each.value
+  vpc_id      = aws_vpc.this.id
+  tags        = merge(var.tags, { Name = "${var.name}-${each.key}" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+locals {
+  sg = { for k, g in aws_security_group.this : k => g.id }
+
+  # from -> to flows on one TCP port
+  flows = {
+    connect_to_rds   = { from = "connect", to = "rds", port = 5432, what = "Debezium reads the WAL" }
+    connect_to_kafka = { from = "connect", to = "kafka", port = 9092, what = "Debezium produces change events" }
+    glue_to_kafka    = { from = "glue", to = "kafka", port = 9092, what = "kafka_to_bronze consumes topics" }
+    airflow_to_kafka = { from = "airflow", to = "kafka", port = 9092, what = "health checks topics" }
+    airflow_to_conn  = { from = "airflow", to = "connect", port = 8083, what = "connector setup and status" }
+  }
+
+  # components that call AWS APIs, pull images or download packages
+  https_out = ["connect", "airflow", "kafka", "glue"]
+
+  admin_ports = {
+    connect = 8083
+    airflow = 8080
+  }
+  admin_rules = {
+    for pair in setproduct(keys(local.admin_ports), var.admin_cidr_blocks) :
+    "${pair[0]}-${pair[1]}" => { component = pair[0], cidr = pair[1], port = local.admin_ports[pair[0]] }
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "flow" {
+  for_each                     = local.flows
+  security_group_id            = local.sg[each.value.to]
+  referenced_security_group_id = local.sg[each.value.from]
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  description                  = "${each.value.from} -> ${each.value.to}: ${each.value.what}"
+  tags                         = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "flow" {
+  for_each                     = local.flows
+  security_group_id            = local.sg[each.value.from]
+  referenced_security_group_id = local.sg[each.value.to]
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  description                  = "${each.value.from} -> ${each.value.to}: ${each.value.what}"
+  tags                         = var.tags
+}
+
+# Glue requires a self-referencing rule on the connection's security group: its driver and
+# executors talk to each other on any TCP port.
+resource "aws_security_group_rule" "glue_self" {
+  for_each          = toset(["ingress", "egress"])
+  type              = each.value
+  security_group_id = local.sg.glue
+  self              = true
+  protocol          = "tcp"
+  from_port         = 0
+  to_port           = 65535
+  description       = "Glue workers talk to each other (required by Glue)"
+}
+
+resource "aws_vpc_security_group_egress_rule" "https" {
+  for_each          = toset(local.https_out)
+  security_group_id = local.sg[each.value]
+  cidr_ipv4         = local.any_ipv4
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  description       = "${each.value}: HTTPS to AWS APIs, S3, container registries and package mirrors"
+  tags              = var.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
+  security_group_id = local.sg.endpoints
+  cidr_ipv4         = var.cidr_block
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  description       = "HTTPS from inside the VPC to the interface endpoints"
+  tags              = var.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "admin" {
+  for_each          = local.admin_rules
+  security_group_id = local.sg[each.value.component]
+  cidr_ipv4         = each.value.cidr
+  ip_protocol       = "tcp"
+  from_port         = each.value.port
+  to_port           = each.value.port
+  description       = "Operators (VPN/bastion) to ${each.value.component}"
+  tags              = var.tags
+}

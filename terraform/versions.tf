@@ -1,0 +1,22 @@
+terraform {
+  required_version = ">= 1.10.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.80.0, < 7.0.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = ">= 3.6.0, < 4.0.0"
+    }
+  }
+
+  # Partial configuration: bucket, key and region come from envs/<env>.backend.hcl at
+  # `terraform init -backend-config=envs/dev.backend.hcl`. S3-native locking (a .tflock object),
+  # no DynamoDB table needed.
+  backend "s3" {
+    encrypt      = true
+    use_lockfile = true
+  }
+}
