@@ -34,7 +34,9 @@ for pom in runtime/*/pom.xml; do
   if [ "$(cat "$dir/lib/.stamp" 2>/dev/null)" != "$want" ]; then
     say "fetching jars for $dir"
     rm -rf "$dir/lib"
-    (cd "$dir" && mvn -q -B dependency:copy-dependencies -DoutputDirectory=lib -DincludeScope=runtime >&2)
+    if ! (cd "$dir" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DoutputDirectory=lib -DincludeScope=runtime > /tmp/cdcctl-mvn.log 2>&1); then
+      tail -20 /tmp/cdcctl-mvn.log >&2; say "maven failed for $pom"; exit 1
+    fi
     echo "$want" > "$dir/lib/.stamp"
   fi
 done

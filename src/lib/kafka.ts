@@ -31,6 +31,16 @@ export function unreachable(brokers: string[], error: unknown): CdcError {
   })
 }
 
+/** Create the topics that are missing (idempotent); returns the ones created. */
+export async function ensureTopics(brokers: string[], topics: string[], partitions: number, replicationFactor: number): Promise<string[]> {
+  return withAdmin(brokers, async (admin) => {
+    const existing = new Set(await admin.listTopics())
+    const missing = topics.filter((t) => !existing.has(t))
+    if (missing.length > 0) await admin.createTopics({waitForLeaders: true, topics: missing.map((topic) => ({topic, numPartitions: partitions, replicationFactor}))})
+    return missing
+  })
+}
+
 export interface TopicInfo {
   topic: string
   partitions: number

@@ -13,7 +13,7 @@ export default class ConnectorValidate extends BaseCommand<typeof ConnectorValid
 
   async run(): Promise<ConnectorValidateResult> {
     const target = this.target()
-    const errors = await validateConfig(target.connect(), await connectorConfig(target, this.flags.config))
+    const errors = await validateConfig(target.connect(), target.profile.connect.connector, await connectorConfig(target, this.flags.config))
     if (errors.length > 0) {
       throw new CdcError(`Connector config is invalid: ${errors.join('; ')}`, {code: 'CONNECTOR_INVALID', exit: 2, actions: ['fix the named fields']})
     }

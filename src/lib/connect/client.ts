@@ -10,7 +10,7 @@ export interface ConnectorStatus {
 export interface ConfigValidation {
   name: string
   error_count: number
-  configs: {value: {name: string; value: string | null; errors: string[]}}[]
+  configs: {value: {name: string; value: string | null; errors: string[]} | null}[]
 }
 
 export interface ClientOptions {

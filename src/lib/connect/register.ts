@@ -4,7 +4,8 @@ import {CdcError, firstLine, usageError} from '../errors'
 import {missingTables, withPostgres} from '../postgres'
 import type {Target} from '../targets/types'
 import type {ConnectClient, ConnectorStatus} from './client'
-import {buildConnectorConfig, POSTGRES_CONNECTOR_CLASS, SLOT_NAME, SIGNAL_TABLE} from './debezium'
+import {ensureTopics} from '../kafka'
+import {buildConnectorConfig, POSTGRES_CONNECTOR_CLASS, SLOT_NAME, SIGNAL_TABLE, topicFor} from './debezium'
 import {sleep} from '../local/process'
 
 export interface RegisterOptions {
@@ -56,9 +57,10 @@ async function precheck(target: Target, config: Record<string, string>): Promise
   }
 }
 
-export async function validateConfig(client: ConnectClient, config: Record<string, string>): Promise<string[]> {
-  const result = await client.validate(POSTGRES_CONNECTOR_CLASS, config)
-  return result.configs.flatMap((c) => c.value.errors.map((e) => `${c.value.name}: ${firstLine(e)}`))
+/** Every invalid field as `field: reason`; Connect checks credentials and connectivity here too. */
+export async function validateConfig(client: ConnectClient, name: string, config: Record<string, string>): Promise<string[]> {
+  const result = await client.validate(POSTGRES_CONNECTOR_CLASS, {name, ...config})
+  return result.configs.flatMap((c) => (c.value?.errors ?? []).map((e) => `${c.value?.name}: ${firstLine(e)}`))
 }
 
 export async function registerConnector(target: Target, options: RegisterOptions = {}): Promise<RegisterResult> {
@@ -71,10 +73,13 @@ export async function registerConnector(target: Target, options: RegisterOptions
   await precheck(target, config)
   const client = target.connect()
   step('validating with Kafka Connect')
-  const errors = await validateConfig(client, config)
+  const errors = await validateConfig(client, name, config)
   if (errors.length > 0) {
     throw new CdcError(`Connector config is invalid: ${errors.join('; ')}`, {code: 'CONNECTOR_INVALID', exit: 2, actions: ['fix the named fields (cdcctl connector register --dry-run shows the config)']})
   }
+  // Topics exist from the start, with the profile's partitions, even for tables that never changed.
+  step('creating the CDC topics')
+  await ensureTopics(target.kafkaBrokers(), target.profile.connect.tables.map(topicFor), target.profile.kafka.partitions, target.profile.kafka.replicationFactor)
   step('applying the configuration')
   const created = await client.put(name, config)
   step('waiting for the connector and its tasks to run')

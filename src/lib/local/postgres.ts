@@ -1,4 +1,4 @@
-import {chownSync, existsSync, mkdirSync, readdirSync, readFileSync} from 'node:fs'
+import {chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {Profile} from '../config'
@@ -100,7 +100,12 @@ export class PostgresComponent implements Component {
   }
 
   private ensureDirs(): void {
-    for (const dir of [this.dataDir, this.socketDir, join(this.profile.stateDir, 'logs')]) mkdirSync(dir, {recursive: true, mode: 0o700})
+    // The state and log directories must be traversable by the postgres user; its data stays 0700.
+    for (const dir of [this.profile.stateDir, join(this.profile.stateDir, 'logs'), componentDir(this.profile, 'postgres')]) {
+      mkdirSync(dir, {recursive: true})
+      chmodSync(dir, 0o755)
+    }
+    for (const dir of [this.dataDir, this.socketDir]) mkdirSync(dir, {recursive: true, mode: 0o700})
     if (PG_USER) {
       const {uid, gid} = lookupUser(PG_USER)
       for (const dir of [componentDir(this.profile, 'postgres'), this.dataDir, this.socketDir]) chownSync(dir, uid, gid)

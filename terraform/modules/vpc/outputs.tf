@@ -15,27 +15,27 @@ output "private_subnet_azs" {
 
 output "connect_security_group_id" {
   description = "Security group of the Debezium Connect tasks."
-  value       = aws_security_group.this["connect"].id
+  value       = aws_security_group.connect.id
 }
 
 output "airflow_security_group_id" {
   description = "Security group of the Airflow task."
-  value       = aws_security_group.this["airflow"].id
+  value       = aws_security_group.airflow.id
 }
 
 output "rds_security_group_id" {
   description = "Security group of the source database."
-  value       = aws_security_group.this["rds"].id
+  value       = aws_security_group.rds.id
 }
 
 output "kafka_security_group_id" {
   description = "Security group of the Kafka broker."
-  value       = aws_security_group.this["kafka"].id
+  value       = aws_security_group.kafka.id
 }
 
 output "glue_security_group_id" {
   description = "Security group of the Glue network connection (self-referencing)."
-  value       = aws_security_group.this["glue"].id
+  value       = aws_security_group.glue.id
 }
 
 output "namespace_id" {

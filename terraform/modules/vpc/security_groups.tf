@@ -3,23 +3,66 @@
 #   Glue <-> Glue (all TCP, required by Glue connections), everything in the VPC -> endpoints 443.
 # Outbound 443 to the internet (through NAT) is for container images, the Kafka download and AWS APIs.
 
-locals {
-  components = {
-    connect   = "Debezium Kafka Connect workers (ECS)"
-    airflow   = "Airflow (ECS)"
-    rds       = "Source PostgreSQL (RDS)"
-    kafka     = "Kafka broker (EC2)"
-    glue      = "Glue job ENIs (network connection)"
-    endpoints = "Interface VPC endpoints"
+resource "aws_security_group" "connect" {
+  name        = "${var.name}-connect"
+  description = "Debezium Kafka Connect workers (ECS)"
+  vpc_id      = aws_vpc.this.id
+  tags        = merge(var.tags, { Name = "${var.name}-connect" })
+
+  lifecycle {
+    create_before_destroy = true
   }
 }
 
-resource "aws_security_group" "this" {
-  for_each    = local.components
-  name        = "${var.name}-${each.key}"
-  description = each.value
+resource "aws_security_group" "airflow" {
+  name        = "${var.name}-airflow"
+  description = "Airflow (ECS)"
   vpc_id      = aws_vpc.this.id
-  tags        = merge(var.tags, { Name = "${var.name}-${each.key}" })
+  tags        = merge(var.tags, { Name = "${var.name}-airflow" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_security_group" "rds" {
+  name        = "${var.name}-rds"
+  description = "Source PostgreSQL (RDS)"
+  vpc_id      = aws_vpc.this.id
+  tags        = merge(var.tags, { Name = "${var.name}-rds" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_security_group" "kafka" {
+  name        = "${var.name}-kafka"
+  description = "Kafka broker (EC2)"
+  vpc_id      = aws_vpc.this.id
+  tags        = merge(var.tags, { Name = "${var.name}-kafka" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_security_group" "glue" {
+  name        = "${var.name}-glue"
+  description = "Glue job ENIs (network connection)"
+  vpc_id      = aws_vpc.this.id
+  tags        = merge(var.tags, { Name = "${var.name}-glue" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_security_group" "endpoints" {
+  name        = "${var.name}-endpoints"
+  description = "Interface VPC endpoints"
+  vpc_id      = aws_vpc.this.id
+  tags        = merge(var.tags, { Name = "${var.name}-endpoints" })
 
   lifecycle {
     create_before_destroy = true
@@ -27,7 +70,14 @@ resource "aws_security_group" "this" {
 }
 
 locals {
-  sg = { for k, g in aws_security_group.this : k => g.id }
+  sg = {
+    connect   = aws_security_group.connect.id
+    airflow   = aws_security_group.airflow.id
+    rds       = aws_security_group.rds.id
+    kafka     = aws_security_group.kafka.id
+    glue      = aws_security_group.glue.id
+    endpoints = aws_security_group.endpoints.id
+  }
 
   # from -> to flows on one TCP port
   flows = {

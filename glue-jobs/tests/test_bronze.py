@@ -1,0 +1,40 @@
+import json
+from pathlib import Path
+from urllib.parse import urlparse
+
+from cdc_lake.bronze import ensure_bronze_table, ingest_batch
+from conftest import envelope, kafka_record
+from scd2_helpers import user
+
+BRONZE = "lake.cdc.bronze_cdc_events"
+
+
+def batch(kafka_df, offsets):
+    return kafka_df([kafka_record(envelope("users", "c", after=user(o, f"u{o}@x.io"), lsn=o), o) for o in offsets]
+                    + [kafka_record("{broken", 1000)])
+
+
+def test_replayed_micro_batch_does_not_duplicate_bronze(lake, kafka_df, storage_root):
+    ensure_bronze_table(lake)
+    ingest_batch(lake, batch(kafka_df, [1, 2, 3]), 0, storage_root, "run-1")
+    # the same batch again after a restart, then one overlapping the first
+    ingest_batch(lake, batch(kafka_df, [1, 2, 3]), 0, storage_root, "run-2")
+    ingest_batch(lake, batch(kafka_df, [3, 4]), 1, storage_root, "run-2")
+    offsets = [r.kafka_offset for r in lake.sql(f"SELECT kafka_offset FROM {BRONZE} ORDER BY 1").collect()]
+    assert offsets == [1, 2, 3, 4]
+    operations = {r.operation for r in lake.sql(f"SELECT operation FROM {BRONZE}.snapshots").collect()}
+    assert operations == {"append"}
+
+
+def test_replayed_batch_overwrites_its_dlq_file_instead_of_adding_one(lake, kafka_df, storage_root):
+    ensure_bronze_table(lake)
+    first = ingest_batch(lake, batch(kafka_df, [1]), 7, storage_root, "run-1")
+    second = ingest_batch(lake, batch(kafka_df, [1]), 7, storage_root, "run-2")
+    assert first["dlq_files"] == second["dlq_files"] and len(first["dlq_files"]) == 1
+    path = first["dlq_files"][0]
+    assert "/dlq/bronze/dt=2026-11-25/" in path
+    lines = Path(urlparse(path).path).read_text().splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert (record["offset"], record["error_class"], record["job_run_id"], record["value"]) == (
+        1000, "MALFORMED_JSON", "run-2", "{broken")

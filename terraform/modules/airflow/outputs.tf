@@ -1,0 +1,24 @@
+output "service_name" {
+  description = "Name of the Airflow ECS service."
+  value       = aws_ecs_service.airflow.name
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the Airflow task."
+  value       = aws_cloudwatch_log_group.airflow.name
+}
+
+output "ecr_repository_url" {
+  description = "ECR repository of the Airflow image (push <url>:<image_tag> before deploy)."
+  value       = aws_ecr_repository.airflow.repository_url
+}
+
+output "image" {
+  description = "Image the Airflow task runs."
+  value       = local.image
+}
+
+output "task_role_arn" {
+  description = "IAM role of the Airflow task."
+  value       = aws_iam_role.task.arn
+}

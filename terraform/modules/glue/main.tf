@@ -1,0 +1,123 @@
+# The four Glue 5.0 jobs of the pipeline, their catalog database, a NETWORK connection that puts
+# them in the VPC (to reach Kafka), a security configuration and a role limited to the lake's prefixes.
+
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  account   = data.aws_caller_identity.current.account_id
+  region    = data.aws_region.current.id
+  partition = data.aws_partition.current.partition
+  root      = "s3://${var.bucket_name}"
+
+  jobs = {
+    "kafka-to-bronze"  = { script = "kafka_to_bronze.py", command = "gluestreaming" }
+    "bronze-to-silver" = { script = "bronze_to_silver.py", command = "glueetl" }
+    "silver-to-gold"   = { script = "silver_to_gold.py", command = "glueetl" }
+    "data-quality"     = { script = "data_quality.py", command = "glueetl" }
+  }
+
+  # The Iceberg catalog named by --catalog, backed by the Glue Data Catalog.
+  spark_conf = join(" --conf ", [
+    "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+    "spark.sql.catalog.glue=org.apache.iceberg.spark.SparkCatalog",
+    "spark.sql.catalog.glue.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog",
+    "spark.sql.catalog.glue.io-impl=org.apache.iceberg.aws.s3.S3FileIO",
+    "spark.sql.catalog.glue.warehouse=${local.root}/iceberg/",
+  ])
+
+  default_arguments = {
+    "--job-language"                     = "python"
+    "--datalake-formats"                 = "iceberg"
+    "--extra-py-files"                   = "${local.root}/scripts/cdc_lake.zip"
+    "--storage-root"                     = local.root
+    "--catalog"                          = "glue"
+    "--database"                         = aws_glue_catalog_database.cdc.name
+    "--bootstrap-servers"                = var.bootstrap_servers
+    "--conf"                             = local.spark_conf
+    "--enable-continuous-cloudwatch-log" = "true"
+    "--continuous-log-logGroup"          = aws_cloudwatch_log_group.jobs.name
+    "--enable-metrics"                   = "true"
+    "--enable-observability-metrics"     = "true"
+  }
+
+  rw_prefixes = ["iceberg", "checkpoints", "dlq", "dq"]
+}
+
+resource "aws_glue_catalog_database" "cdc" {
+  name        = var.database_name
+  description = "Iceberg tables of the CDC lakehouse (bronze, silver, gold)"
+  # location_uri lets Iceberg place tables under the lake's iceberg/ prefix.
+  location_uri = "${local.root}/iceberg/"
+  tags         = var.tags
+}
+
+resource "aws_glue_security_configuration" "this" {
+  name = "${var.name}-glue"
+
+  encryption_configuration {
+    cloudwatch_encryption {
+      cloudwatch_encryption_mode = "SSE-KMS"
+      kms_key_arn                = var.kms_key_arn
+    }
+    job_bookmarks_encryption {
+      job_bookmarks_encryption_mode = "CSE-KMS"
+      kms_key_arn                   = var.kms_key_arn
+    }
+    s3_encryption {
+      s3_encryption_mode = "SSE-KMS"
+      kms_key_arn        = var.kms_key_arn
+    }
+  }
+}
+
+resource "aws_glue_connection" "vpc" {
+  name            = "${var.name}-vpc"
+  description     = "Places the jobs' ENIs in the VPC so they reach Kafka on 9092"
+  connection_type = "NETWORK"
+
+  physical_connection_requirements {
+    subnet_id              = var.subnet_id
+    availability_zone      = var.availability_zone
+    security_group_id_list = [var.security_group_id]
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "jobs" {
+  name              = "/aws-glue/jobs/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_glue_job" "this" {
+  for_each = local.jobs
+
+  name                   = "${var.name}-${each.key}"
+  description            = "cdcctl ${each.key} (${each.value.script})"
+  role_arn               = aws_iam_role.glue.arn
+  glue_version           = "5.0"
+  worker_type            = var.worker_type
+  number_of_workers      = var.number_of_workers
+  security_configuration = aws_glue_security_configuration.this.name
+  connections            = [aws_glue_connection.vpc.name]
+  timeout                = each.value.command == "gluestreaming" ? null : var.batch_timeout_minutes
+  max_retries            = 0
+
+  command {
+    name            = each.value.command
+    script_location = "${local.root}/scripts/${each.value.script}"
+    python_version  = "3"
+  }
+
+  default_arguments = local.default_arguments
+
+  execution_property {
+    max_concurrent_runs = 1
+  }
+
+  tags = var.tags
+}
