@@ -49,10 +49,10 @@ def bronze_head(spark):
     bronze = table_name(BRONZE_TABLE)
     if not spark.catalog.tableExists(bronze):
         raise MissingTableError(f"bronze table {bronze} does not exist: run kafka_to_bronze first")
-    rows = spark.sql(
-        f"SELECT snapshot_id FROM {bronze}.history WHERE is_current_ancestor "
-        "ORDER BY made_current_at DESC LIMIT 1").collect()
-    return rows[0].snapshot_id if rows else None
+    rows = spark.sql(f"SELECT snapshot_id, parent_id FROM {bronze}.history WHERE is_current_ancestor").collect()
+    parents = {r.parent_id for r in rows}
+    heads = [r.snapshot_id for r in rows if r.snapshot_id not in parents]
+    return heads[0] if heads else None
 
 
 def read_bronze(spark, table, after_snapshot, upto_snapshot):

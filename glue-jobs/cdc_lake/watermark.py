@@ -21,13 +21,21 @@ WATERMARK_PROPERTY = "cdc.watermark"
 def read_watermark(spark, table):
     """The bronze snapshot id silver `table` (full name) has consumed, or None before the first run."""
     rows = spark.sql(f"""
-        SELECT s.summary['{WATERMARK_PROPERTY}'] AS wm
-        FROM {table}.snapshots s JOIN {table}.history h ON s.snapshot_id = h.snapshot_id
-        WHERE h.is_current_ancestor AND s.summary['{WATERMARK_PROPERTY}'] IS NOT NULL
-        ORDER BY h.made_current_at DESC, s.sequence_number DESC
-        LIMIT 1
+        SELECT h.snapshot_id, h.parent_id, s.summary['{WATERMARK_PROPERTY}'] AS wm
+        FROM {table}.history h JOIN {table}.snapshots s ON s.snapshot_id = h.snapshot_id
+        WHERE h.is_current_ancestor
     """).collect()
-    return json.loads(rows[0].wm)["bronze_snapshot_id"] if rows else None
+    # walk the lineage from the current snapshot (the ancestor no other ancestor points to):
+    # commit timestamps can tie, parent links cannot
+    by_id = {r.snapshot_id: r for r in rows}
+    parents = {r.parent_id for r in rows}
+    heads = [r for r in rows if r.snapshot_id not in parents]
+    node = heads[0] if heads else None
+    while node is not None:
+        if node.wm is not None:
+            return json.loads(node.wm)["bronze_snapshot_id"]
+        node = by_id.get(node.parent_id)
+    return None
 
 
 def encode_watermark(bronze_snapshot_id):

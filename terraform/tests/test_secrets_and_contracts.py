@@ -1,0 +1,168 @@
+"""No secret leaves Secrets Manager, and the resources keep the names and settings the rest of
+the project relies on (ARCHITECTURE.md): outputs read by cdcctl, the db-credentials secret,
+logical replication, the four Glue 5.0 jobs and their arguments, Kafka's listener."""
+from __future__ import annotations
+
+import re
+
+import hcl2
+import pytest
+
+from conftest import TERRAFORM, all_dirs, strings_in, unquote
+
+SECRET_VALUE = re.compile(r"password|secret_string|random_password\.[\w-]+\.result|private_key|\.token\b", re.I)
+SECRET_LIKE_NAME = re.compile(r"password|secret_value|secret_string|token|private_key|credential", re.I)
+
+CLI_OUTPUTS = {
+    "region", "data_lake_bucket", "glue_database", "glue_job_names", "connect_url",
+    "kafka_bootstrap_servers", "db_secret_name", "db_secret_arn", "alerts_topic_arn",
+    "ecs_cluster_name", "ecs_service_names",
+}
+
+
+def test_root_has_every_output_the_cli_reads(root):
+    missing = CLI_OUTPUTS - set(root.outputs)
+    assert not missing, f"root outputs missing: {sorted(missing)}"
+
+
+def test_ecs_service_names_maps_debezium_and_airflow(root):
+    value = root.outputs["ecs_service_names"]["value"]
+    assert set(value) == {"debezium", "airflow"}
+
+
+def test_no_output_exposes_a_secret_value(root, modules):
+    problems = []
+    for where, tf in all_dirs(root, modules):
+        for name, body in tf.outputs.items():
+            for text in strings_in(body.get("value")):
+                if SECRET_VALUE.search(text):
+                    problems.append(f"{where}: output {name} = {text}")
+    assert not problems, "\n".join(problems)
+
+
+def test_secret_like_outputs_are_sensitive(root, modules):
+    problems = [
+        f"{where}: output {name}"
+        for where, tf in all_dirs(root, modules)
+        for name, body in tf.outputs.items()
+        if SECRET_LIKE_NAME.search(name) and body.get("sensitive") is not True
+    ]
+    assert not problems, "secret-like outputs not marked sensitive:\n" + "\n".join(problems)
+
+
+def test_no_secret_in_tfvars_or_variable_defaults(root, modules):
+    for tfvars in (TERRAFORM / "envs").glob("*.tfvars"):
+        with tfvars.open() as f:
+            values = hcl2.load(f)
+        leaked = [k for k in values if SECRET_LIKE_NAME.search(k)]
+        assert not leaked, f"{tfvars.name} sets {leaked}"
+    for where, tf in all_dirs(root, modules):
+        for name, body in tf.variables.items():
+            if SECRET_LIKE_NAME.search(name):
+                assert "default" not in body or body["default"] in (None, '""'), f"{where}: {name} has a default"
+
+
+def test_database_credentials_go_only_to_the_db_credentials_secret(root, modules):
+    assert unquote(root.variables["db_secret_name"]["default"]) == "db-credentials"
+    rds = modules["rds"]
+    versions = list(rds.resources("aws_secretsmanager_secret_version"))
+    assert len(versions) == 1
+    body = versions[0][2]["secret_string"]
+    for key in ("host", "port", "username", "password"):
+        assert re.search(rf"\b{key}\s*=", body), f"secret JSON lacks {key}"
+    (_, _, db, _), = rds.resources("aws_db_instance")
+    assert db["password"] == "${random_password.master.result}"
+    assert db["publicly_accessible"] is False and db["storage_encrypted"] is True
+    assert db["iam_database_authentication_enabled"] is True
+    assert db["performance_insights_enabled"] is True
+    assert db["deletion_protection"] == "${var.deletion_protection}"
+
+
+def test_rds_turns_on_logical_replication_on_postgres_16(modules):
+    (_, _, group, _), = modules["rds"].resources("aws_db_parameter_group")
+    assert unquote(group["family"]) == "postgres16"
+    params = {unquote(p["name"]): unquote(p["value"]) for p in group["parameter"]}
+    assert params["rds.logical_replication"] == "1"
+
+
+def test_connect_reads_the_secret_at_run_time(modules):
+    (_, _, task, _), = modules["ecs"].resources("aws_ecs_task_definition")
+    text = task["container_definitions"]
+    assert "secrets" in text and "${var.db_secret_arn}:password::" in text
+    assert "containerPort = 8083" in text or "containerPort=8083" in text.replace(" ", "")
+
+
+def test_glue_defines_the_four_jobs_on_glue_5(modules):
+    glue = modules["glue"]
+    jobs = {unquote(k): {kk: unquote(vv) for kk, vv in v.items()} for k, v in glue.locals["jobs"].items()}
+    assert jobs == {
+        "kafka-to-bronze": {"script": "kafka_to_bronze.py", "command": "gluestreaming"},
+        "bronze-to-silver": {"script": "bronze_to_silver.py", "command": "glueetl"},
+        "silver-to-gold": {"script": "silver_to_gold.py", "command": "glueetl"},
+        "data-quality": {"script": "data_quality.py", "command": "glueetl"},
+    }
+    (_, _, job, _), = glue.resources("aws_glue_job")
+    assert unquote(job["glue_version"]) == "5.0"
+    assert unquote(job["command"][0]["script_location"]) == "${local.root}/scripts/${each.value.script}"
+    assert job["security_configuration"] and job["connections"]
+
+
+def test_glue_jobs_get_the_pipeline_arguments(modules):
+    glue = modules["glue"]
+    args = {unquote(k): unquote(v) for k, v in glue.locals["default_arguments"].items()}
+    assert args["--datalake-formats"] == "iceberg"
+    assert args["--extra-py-files"] == "${local.root}/scripts/cdc_lake.zip"
+    assert args["--storage-root"] == "${local.root}"
+    assert args["--catalog"] == "glue"
+    assert args["--bootstrap-servers"] == "${var.bootstrap_servers}"
+    assert unquote(glue.locals["root"]) == "s3://${var.bucket_name}"
+    assert unquote(glue.variables["database_name"]["default"]) == "cdc"
+
+
+def test_glue_connection_is_a_network_connection(modules):
+    (_, _, conn, _), = modules["glue"].resources("aws_glue_connection")
+    assert unquote(conn["connection_type"]) == "NETWORK"
+
+
+def test_kafka_broker_is_private_encrypted_and_imdsv2_only(modules):
+    (_, _, broker, _), = modules["kafka"].resources("aws_instance")
+    assert broker["associate_public_ip_address"] is False
+    assert broker["monitoring"] is True
+    assert unquote(broker["metadata_options"][0]["http_tokens"]) == "required"
+    assert broker["root_block_device"][0]["encrypted"] is True
+    assert unquote(modules["kafka"].variables["kafka_version"]["default"]) == "4.3.1"
+    user_data = (TERRAFORM / "modules" / "kafka" / "user_data.sh.tftpl").read_text()
+    assert "process.roles=broker,controller" in user_data
+    assert "PLAINTEXT://${advertised_host}:9092" in user_data
+    assert "kafka-storage.sh\" format" in user_data and "systemctl enable --now kafka.service" in user_data
+
+
+def test_lake_bucket_is_encrypted_versioned_private_and_tls_only(modules):
+    s3 = modules["s3"]
+    (_, _, sse, _), = [r for r in s3.resources("aws_s3_bucket_server_side_encryption_configuration") if r[1] == "lake"]
+    rule = sse["rule"][0]["apply_server_side_encryption_by_default"][0]
+    assert unquote(rule["sse_algorithm"]) == "aws:kms"
+    blocks = [r[2] for r in s3.resources("aws_s3_bucket_public_access_block")]
+    assert blocks and all(b[k] is True for b in blocks for k in
+                          ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    policy_text = " ".join(strings_in(s3.files["main.tf"]["data"]))
+    assert "aws:SecureTransport" in policy_text
+    prefixes = [unquote(p) for p in s3.locals["lake_prefixes"]]
+    assert prefixes == ["iceberg/", "checkpoints/", "dlq/", "scripts/", "dq/"]
+
+
+@pytest.mark.parametrize("flow", [("connect", "rds", 5432), ("connect", "kafka", 9092),
+                                  ("glue", "kafka", 9092), ("airflow", "connect", 8083)])
+def test_security_groups_allow_the_pipeline_flows(modules, flow):
+    flows = modules["vpc"].locals["flows"]
+    found = [(unquote(f["from"]), unquote(f["to"]), f["port"]) for f in flows.values()]
+    assert flow in found
+
+
+def test_billing_alarm_lives_in_us_east_1(modules):
+    mon = modules["monitoring"]
+    (_, _, alarm, _), = [r for r in mon.resources("aws_cloudwatch_metric_alarm") if r[1] == "billing"]
+    assert alarm["provider"] == "${aws.us_east_1}"
+    assert unquote(alarm["namespace"]) == "AWS/Billing" and unquote(alarm["metric_name"]) == "EstimatedCharges"
+    (_, _, rule, _), = mon.resources("aws_cloudwatch_event_rule")
+    assert "Glue Job State Change" in rule["event_pattern"] and "FAILED" in rule["event_pattern"]

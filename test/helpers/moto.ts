@@ -1,0 +1,44 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {createServer} from 'node:net'
+import {join} from 'node:path'
+
+import {ROOT} from './cli'
+
+export interface Moto {
+  url: string
+  /** Environment that points the AWS SDK (and so cdcctl) at this moto server. */
+  env: NodeJS.ProcessEnv
+  stop(): Promise<void>
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const {port} = s.address() as {port: number}
+      s.close(() => resolve(port))
+    })
+  })
+
+/** A real moto server (from the project's .venv): the AWS APIs the aws target calls, on loopback. */
+export async function startMoto(): Promise<Moto> {
+  const port = await freePort()
+  const child: ChildProcess = spawn(join(ROOT, '.venv', 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {stdio: 'ignore'})
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/moto-api/`)).ok) break
+    } catch {
+      if (Date.now() > deadline) throw new Error('moto server did not start')
+      await new Promise((r) => setTimeout(r, 300))
+    }
+  }
+  return {
+    url,
+    env: {AWS_ENDPOINT_URL: url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'ap-south-1', AWS_PROFILE: ''},
+    stop: async () => {
+      child.kill('SIGTERM')
+    },
+  }
+}

@@ -1,0 +1,73 @@
+import {expect} from 'chai'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {createServer, type Server} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {Profile} from '../../src/lib/config'
+import {cdcctl, isOneLineError, json} from '../helpers/cli'
+import {localStack} from '../helpers/stack'
+
+type Components = {result: {components: {component: string; state: string; pid: number | null; port: number}[]}}
+
+describe('local stack', function () {
+  this.timeout(300_000)
+  let profile: Profile
+
+  before(async () => {
+    profile = await localStack()
+  })
+
+  it('up is idempotent: a second up keeps the same processes', async () => {
+    const before = json<Components>(await cdcctl(['local', 'status', '--json'])).result.components
+    const again = json<Components>(await cdcctl(['local', 'up', '--json'])).result.components
+    expect(again.map((c) => c.state)).to.deep.equal(['running', 'running', 'running'])
+    expect(again.map((c) => c.pid)).to.deep.equal(before.map((c) => c.pid))
+    expect(again.map((c) => c.port)).to.deep.equal([profile.ports.postgres, profile.ports.kafka, profile.ports.connect])
+  })
+
+  it('a port already taken is a clear error naming it, and nothing is started', async () => {
+    const server: Server = createServer()
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    const port = (server.address() as {port: number}).port
+    const dir = mkdtempSync(join(tmpdir(), 'cdcctl-port-'))
+    writeFileSync(join(dir, 'cdcctl.config.json'), JSON.stringify({profiles: {local: {ports: {kafka: port}}}}))
+    try {
+      const res = await cdcctl(['local', 'up', 'kafka'], {cwd: dir})
+      expect(res.code).to.equal(2)
+      expect(isOneLineError(res.stderr), res.stderr).to.equal(true)
+      expect(res.stderr).to.contain(`Port ${port} for kafka is already in use`)
+      expect(json<Components>(await cdcctl(['local', 'status', '--json'], {cwd: dir})).result.components.every((c) => c.state === 'stopped')).to.equal(true)
+    } finally {
+      server.close()
+    }
+  })
+
+  it('health goes red when Connect is stopped, and green when it is back', async () => {
+    await cdcctl(['connector', 'register'])
+    const green = await cdcctl(['health', '--json'])
+    expect(green.code, green.stdout).to.equal(0)
+    const down = json<Components>(await cdcctl(['local', 'down', 'connect', '--json']))
+    expect(down.result.components.find((c) => c.component === 'connect')?.state).to.equal('stopped')
+    // down stopped only connect
+    expect(json<Components>(await cdcctl(['local', 'status', '--json'])).result.components.map((c) => c.state)).to.deep.equal(['running', 'running', 'stopped'])
+    const red = await cdcctl(['health', '--json'])
+    expect(red.code).to.equal(1)
+    const report = json<{result: {healthy: boolean; checks: {component: string; status: string}[]}}>(red).result
+    expect(report.healthy).to.equal(false)
+    expect(report.checks.find((c) => c.component === 'connect')?.status).to.equal('fail')
+    expect(report.checks.find((c) => c.component === 'kafka')?.status).to.equal('ok')
+    const human = await cdcctl(['health'])
+    expect(human.code).to.equal(1)
+    expect(human.stdout).to.contain('Unhealthy.')
+    await cdcctl(['local', 'up', 'connect'])
+    await cdcctl(['connector', 'register'])
+    expect((await cdcctl(['health'])).code).to.equal(0)
+  })
+
+  it('logs prints the tail of a component log', async () => {
+    const res = json<{result: {lines: string[]; file: string}}>(await cdcctl(['local', 'logs', 'kafka', '--lines', '5', '--json']))
+    expect(res.result.file).to.match(/logs\/kafka\.log$/)
+    expect(res.result.lines.length).to.be.within(1, 5)
+  })
+})

@@ -1,0 +1,77 @@
+import {expect} from 'chai'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {loadProfile} from '../../src/lib/config'
+import {CdcError} from '../../src/lib/errors'
+
+const dirWith = (config?: unknown): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'cdcctl-config-'))
+  if (config !== undefined) writeFileSync(join(dir, 'cdcctl.config.json'), typeof config === 'string' ? config : JSON.stringify(config))
+  return dir
+}
+
+const failure = (fn: () => unknown): CdcError => {
+  try {
+    fn()
+  } catch (error) {
+    return error as CdcError
+  }
+  throw new Error('expected an error')
+}
+
+describe('configuration', () => {
+  it('needs no file: the local profile is the default', () => {
+    const dir = dirWith()
+    const p = loadProfile({cwd: dir, env: {}})
+    expect(p.name).to.equal('local')
+    expect(p.target).to.equal('local')
+    expect(p.region).to.equal('ap-south-1')
+    expect(p.connect.url).to.equal('http://127.0.0.1:8083')
+    expect(p.storage.root).to.equal(`file://${join(dir, '.cdcctl', 'lake')}`)
+  })
+
+  it('merges a profile from the file over the defaults', () => {
+    const dir = dirWith({profiles: {aws: {target: 'aws', connect: {url: 'http://connect.cdc.internal:8083'}, storage: {root: 's3://lake'}}}})
+    const p = loadProfile({cwd: dir, profile: 'aws', env: {}})
+    expect(p.target).to.equal('aws')
+    expect(p.connect.url).to.equal('http://connect.cdc.internal:8083')
+    expect(p.connect.slot).to.equal('dbz_cdc_demo')
+    expect(p.storage.root).to.equal('s3://lake')
+  })
+
+  it('lets environment variables override the file', () => {
+    const dir = dirWith({profiles: {local: {connect: {url: 'http://a:1'}}}})
+    const p = loadProfile({cwd: dir, env: {CDCCTL_CONNECT_URL: 'http://b:2', AWS_REGION: 'eu-west-1', CDCCTL_KAFKA_BROKERS: 'k1:9092,k2:9092'}})
+    expect(p.connect.url).to.equal('http://b:2')
+    expect(p.region).to.equal('eu-west-1')
+    expect(p.kafka.brokers).to.deep.equal(['k1:9092', 'k2:9092'])
+    expect(p.sources).to.include('environment')
+  })
+
+  it('names an unknown key as a usage error', () => {
+    const err = failure(() => loadProfile({cwd: dirWith({profiles: {local: {conect: {}}}}), env: {}}))
+    expect(err.exit).to.equal(2)
+    expect(err.message).to.contain('profiles.local.conect')
+  })
+
+  it('names a value of the wrong type', () => {
+    const err = failure(() => loadProfile({cwd: dirWith({profiles: {local: {ports: {kafka: 'nine'}}}}), env: {}}))
+    expect(err.exit).to.equal(2)
+    expect(err.message).to.contain('ports.kafka')
+  })
+
+  it('lists the known profiles when asked for an unknown one', () => {
+    const err = failure(() => loadProfile({cwd: dirWith({profiles: {aws: {target: 'aws'}}}), profile: 'prod', env: {}}))
+    expect(err.exit).to.equal(2)
+    expect(err.actions.join(' ')).to.contain('local, aws')
+  })
+
+  it('reports broken JSON as a one-line usage error', () => {
+    const err = failure(() => loadProfile({cwd: dirWith('{"profiles": '), env: {}}))
+    expect(err.exit).to.equal(2)
+    expect(err.message).to.match(/not valid JSON/)
+    expect(err.message).to.not.contain('\n')
+  })
+})
