@@ -26,7 +26,7 @@ def storage_root(tmp_path_factory):
 def spark(storage_root):
     session = build_session(
         "cdc_lake-tests", warehouse_for(storage_root), "local",
-        extra_conf={"spark.sql.adaptive.enabled": "false"}, log_level="ERROR")
+        extra_conf={"spark.sql.adaptive.enabled": "false", "spark.sql.shuffle.partitions": "2"}, log_level="ERROR")
     yield session
     session.stop()
 

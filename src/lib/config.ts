@@ -39,7 +39,7 @@ function defaults(target: TargetName, stateDir: string): Omit<Profile, 'name' | 
     target,
     region: DEFAULT_REGION,
     stateDir,
-    postgres: {host: '127.0.0.1', port: 5432, database: 'cdc_demo', user: 'cdc', secretName: 'db-credentials'},
+    postgres: {host: '127.0.0.1', port: 5432, database: 'cdc_demo', user: 'cdc', password: undefined, secretName: 'db-credentials'},
     kafka: {brokers: ['127.0.0.1:9092'], partitions: 3, replicationFactor: 1},
     connect: {
       url: 'http://127.0.0.1:8083',

@@ -20,7 +20,10 @@ export function formatBytes(bytes: number | null | undefined): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
   let n = bytes
   let i = 0
-  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024
+    i++
+  }
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`
 }
 

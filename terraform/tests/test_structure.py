@@ -136,3 +136,12 @@ def test_every_checkov_skip_carries_a_reason():
             if m and not re.fullmatch(r"CKV2?_[A-Z]+_\d+:.{10,}", line[m.start(1):].strip()):
                 problems.append(f"{tf.relative_to(TERRAFORM)}:{n}: {line.strip()}")
     assert not problems, "\n".join(problems)
+
+
+def test_readmes_list_every_input_and_output(root, modules):
+    problems = []
+    for where, tf in all_dirs(root, modules):
+        readme = (tf.path / "README.md").read_text()
+        for kind, names in (("input", tf.variables), ("output", tf.outputs)):
+            problems += [f"{where}/README.md lacks {kind} {n}" for n in names if f"| `{n}` |" not in readme]
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,122 @@
+"""docker/docker-compose.yml: valid against the Compose Specification, and the same ports, database,
+schema file and topics as the native stack that cdcctl starts (ARCHITECTURE.md: Postgres 5432,
+Kafka 9092, Connect 8083, database cdc_demo, runtime/postgres/schema.sql, cdc.db.<table>).
+
+compose-spec.json is the Compose Specification's JSON schema as vendored by the npm package
+dclint@3.1.0 (schemas/compose.schema.json, MIT; the schema itself is compose-spec's, Apache-2.0).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+DOCKER = Path(__file__).resolve().parent.parent
+REPO = DOCKER.parent
+COMPOSE = DOCKER / "docker-compose.yml"
+SCHEMA = Path(__file__).resolve().parent / "compose-spec.json"
+SCHEMA_SHA256 = "46b7d35f19dd93a05f8fea530291bf84d881c1791ec167ecf0e6fb94e639d496"
+
+NATIVE = {
+    "postgres_port": 5432,
+    "kafka_port": 9092,
+    "connect_port": 8083,
+    "database": "cdc_demo",
+    "schema_file": REPO / "runtime" / "postgres" / "schema.sql",
+    "topics": ["cdc.db.users", "cdc.db.products", "cdc.db.orders"],
+}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def published(service: dict) -> dict[int, int]:
+    """container port -> host port of a service's short-syntax port mappings."""
+    mapping = {}
+    for entry in service.get("ports", []):
+        host, container = str(entry).split(":")[-2:]
+        mapping[int(container.split("/")[0])] = int(host)
+    return mapping
+
+
+def test_vendored_schema_is_the_recorded_copy():
+    assert hashlib.sha256(SCHEMA.read_bytes()).hexdigest() == SCHEMA_SHA256
+
+
+def test_compose_file_is_valid_against_the_compose_specification(compose):
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(compose), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors)
+
+
+def test_schema_rejects_what_compose_rejects():
+    # The schema declares draft-07 (by an https URL jsonschema does not map), hence Draft7Validator.
+    schema = json.loads(SCHEMA.read_text())
+    broken = {"services": {"postgres": {"image": "postgres:16", "ports": {"not": "a list"}}}}
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(broken))
+
+
+def test_every_long_running_service_has_a_healthcheck(compose):
+    missing = [name for name, svc in compose["services"].items()
+               if svc.get("restart") != "no" and "healthcheck" not in svc]
+    assert not missing, f"services without healthcheck: {missing}"
+
+
+def test_ports_match_the_native_stack(compose):
+    services = compose["services"]
+    assert published(services["postgres"])[5432] == NATIVE["postgres_port"]
+    assert published(services["kafka"])[9092] == NATIVE["kafka_port"]
+    assert published(services["connect"])[8083] == NATIVE["connect_port"]
+    assert published(services["kafka-ui"])[8080] == 8081
+
+
+def test_kafka_listens_on_kafka_29092_inside_and_localhost_9092_outside(compose):
+    env = compose["services"]["kafka"]["environment"]
+    assert compose["services"]["kafka"]["image"] == "apache/kafka:4.3.1"
+    assert "broker,controller" in env["KAFKA_PROCESS_ROLES"]
+    advertised = env["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    assert "INTERNAL://kafka:29092" in advertised and "EXTERNAL://localhost:9092" in advertised
+    assert compose["services"]["connect"]["environment"]["BOOTSTRAP_SERVERS"] == "kafka:29092"
+
+
+def test_postgres_is_16_with_logical_wal_and_the_native_database(compose):
+    pg = compose["services"]["postgres"]
+    assert pg["image"].startswith("postgres:16")
+    assert "wal_level=logical" in pg["command"]
+    assert pg["environment"]["POSTGRES_DB"] == NATIVE["database"]
+    assert compose["services"]["connect"]["environment"]["DB_NAME"] == NATIVE["database"]
+
+
+def test_postgres_initialises_from_the_shared_schema_file(compose):
+    mounts = [v for v in compose["services"]["postgres"]["volumes"] if "docker-entrypoint-initdb.d" in v]
+    assert len(mounts) == 1
+    source = (DOCKER / mounts[0].split(":")[0]).resolve()
+    assert source == NATIVE["schema_file"].resolve()
+    assert source.is_file()
+    assert mounts[0].endswith(":ro")
+
+
+def test_credentials_come_from_the_environment_with_local_defaults_only(compose):
+    pg_env = compose["services"]["postgres"]["environment"]
+    assert re.fullmatch(r"\$\{POSTGRES_PASSWORD:-[^}]+\}", pg_env["POSTGRES_PASSWORD"])
+    assert compose["services"]["connect"]["environment"]["DB_PASSWORD"] == pg_env["POSTGRES_PASSWORD"]
+
+
+def test_images_are_pinned(compose):
+    images = {name: svc["image"] for name, svc in compose["services"].items()}
+    assert images["connect"] == "quay.io/debezium/connect:3.6.1.Final"
+    assert all(":" in i and not i.endswith(":latest") for i in images.values()), images
+
+
+def test_topics_are_the_native_change_event_topics(compose):
+    script = "\n".join(compose["services"]["kafka-topics"]["command"])
+    topics = re.search(r"for topic in ([^;]+);", script).group(1).split()
+    assert topics == NATIVE["topics"]

@@ -1,0 +1,62 @@
+"""The entry scripts, run in-process against the suite's warehouse."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from cdc_lake import args as job_args
+from cdc_lake.bronze import ensure_bronze_table, ingest_batch
+from cdc_lake.entry import run
+from conftest import envelope, kafka_record
+from scd2_helpers import user
+
+JOBS = Path(__file__).resolve().parents[1]
+
+
+def load_job(name):
+    spec = importlib.util.spec_from_file_location(name, JOBS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_args_use_argparse_outside_glue_with_defaults_and_underscored_keys():
+    opts = job_args.parse(["job", "--storage-root", "file:///r", "--JOB_NAME", "x"], ["storage-root"],
+                          {"catalog": "local", "tables": "users"})
+    assert opts == {"storage_root": "file:///r", "catalog": "local", "tables": "users"}
+    with pytest.raises(SystemExit):
+        job_args.parse(["job"], ["storage-root"], {})
+
+
+def test_missing_input_table_is_one_line_error_and_exit_1(lake, storage_root, capsys):
+    status = run(load_job("silver_to_gold").main, ["silver_to_gold", "--storage-root", storage_root])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert json.loads(out.strip()) == {
+        "status": "failed",
+        "error": "MissingTableError: silver table lake.cdc.silver_users does not exist: run bronze_to_silver first"}
+    assert err.strip().startswith("error: MissingTableError") and "Traceback" not in err
+
+
+def test_bronze_to_silver_then_gold_print_one_json_summary(lake, kafka_df, storage_root, capsys):
+    ensure_bronze_table(lake)
+    order = {"id": 1, "user_id": 1, "product_id": 1, "quantity": 2, "total_amount": "39.98", "status": "paid",
+             "order_date": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T10:00:00Z"}
+    product = {"id": 1, "name": "Lamp", "category": "home", "price": "19.99", "status": "active",
+               "description": "d", "created_at": "2026-11-25T09:00:00Z", "updated_at": "2026-11-25T09:00:00Z"}
+    ingest_batch(lake, kafka_df([
+        kafka_record(envelope("users", "c", after=user(1, "a@x.io"), lsn=1), 1),
+        kafka_record(envelope("products", "c", after=product, lsn=2), 1, topic="cdc.db.products"),
+        kafka_record(envelope("orders", "c", after=order, lsn=3), 1, topic="cdc.db.orders"),
+    ]), 0, storage_root, "run")
+    assert run(load_job("bronze_to_silver").main, ["b2s", "--storage-root", storage_root]) == 0
+    summary = json.loads(capsys.readouterr().out.strip())
+    assert (summary["rows_read"], summary["rows_written"]) == (3, 3)
+    assert set(summary["watermark"]) == {"silver_users", "silver_products", "silver_orders"}
+
+    assert run(load_job("silver_to_gold").main, ["s2g", "--storage-root", storage_root, "--as-of", "2026-11-26"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip())
+    assert summary["tables"] == {"gold_user_analytics": 1, "gold_product_analytics": 1, "gold_sales_summary": 1}
+    row = lake.table("lake.cdc.gold_product_analytics").first()
+    assert (row.units, str(row.revenue), row.performance_tier) == (2, "39.98", "low")

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The whole test suite (what `npm test` and CI run): bootstrap, build, lint, mocha unit tests,
+# mocha integration tests against the real local stack (started here, stopped at the end),
+# pytest suites, and checkov over terraform/. Ends with one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+out=$(mktemp -d)
+passed=0
+failed=0
+
+# A gate (bootstrap, build, lint, checkov) adds a failure when it fails and nothing when it passes.
+gate() {
+  local name=$1; shift
+  echo "== $name"
+  if ! "$@"; then echo "FAILED: $name"; failed=$((failed + 1)); return 1; fi
+}
+
+mocha_suite() { # name, mocha args...
+  local name=$1; shift
+  echo "== mocha: $name"
+  npx mocha "$@" 2>&1 | tee "$out/$name.log"
+  local p f
+  p=$(grep -Eo '^ +[0-9]+ passing' "$out/$name.log" | grep -Eo '[0-9]+' | tail -1)
+  f=$(grep -Eo '^ +[0-9]+ failing' "$out/$name.log" | grep -Eo '[0-9]+' | tail -1)
+  # No summary at all means mocha could not run the suite: count that as a failure.
+  [ -z "$p$f" ] && f=1
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+}
+
+pytest_suite() { # dirs...
+  local dirs=() d
+  for d in "$@"; do [ -d "$d" ] && dirs+=("$d"); done
+  [ ${#dirs[@]} -eq 0 ] && return 0
+  echo "== pytest: ${dirs[*]}"
+  .venv/bin/python -m pytest -q -p no:cacheprovider "${dirs[@]}" 2>&1 | tee "$out/pytest.log"
+  local last p f e
+  last=$(grep -E '[0-9]+ (passed|failed|error)' "$out/pytest.log" | tail -1)
+  p=$(grep -Eo '[0-9]+ passed' <<<"$last" | grep -Eo '[0-9]+')
+  f=$(grep -Eo '[0-9]+ failed' <<<"$last" | grep -Eo '[0-9]+')
+  e=$(grep -Eo '[0-9]+ errors?' <<<"$last" | grep -Eo '[0-9]+')
+  [ -z "$last" ] && f=1
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
+}
+
+stop_stack() { node bin/run.js local down >/dev/null 2>&1 || true; }
+trap stop_stack EXIT
+
+if gate bootstrap bash scripts/bootstrap.sh; then
+  gate build npm run --silent build
+  gate lint npm run --silent lint
+  mocha_suite unit 'test/unit/**/*.test.ts'
+  gate "local stack up" node bin/run.js local up
+  mocha_suite integration 'test/integration/**/*.test.ts'
+  pytest_suite glue-jobs/tests terraform/tests docker/tests airflow/tests
+  [ -x scripts/checkov.sh ] && gate checkov bash scripts/checkov.sh
+fi
+stop_stack
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
