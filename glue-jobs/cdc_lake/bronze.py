@@ -48,6 +48,8 @@ def write_bronze_batch(spark, good_df: DataFrame, table=None) -> int:
     ).first()
     if bounds.n == 0:
         return 0
+    # the batch's own session: inside foreachBatch it is a clone, and temp views are per session
+    spark = batch.sparkSession
     view = f"bronze_batch_{uuid.uuid4().hex}"
     batch.createOrReplaceTempView(view)
     tables = ", ".join("'" + t.replace("'", "''") + "'" for t in bounds.tables)

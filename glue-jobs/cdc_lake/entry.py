@@ -1,14 +1,22 @@
 """Shared tail of the entry scripts: run main, turn any failure into one line and an exit status."""
 import json
 import os
+import re
 import sys
 import traceback
 
 
+_EXCEPTION_LINE = re.compile(r"^([\w.]+\.)?(\w+(Error|Exception)): (.+)$")
+
+
 def _one_line(exc):
-    java = getattr(exc, "java_exception", None)
-    text = java.toString() if java is not None else f"{type(exc).__name__}: {exc}"
-    return " ".join(text.strip().splitlines()[:1])
+    text = f"{type(exc).__name__}: {exc}"
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    # an error raised inside foreachBatch arrives wrapped; the innermost "XError: message" says most
+    causes = [m for m in map(_EXCEPTION_LINE.match, lines) if m]
+    if len(causes) > 1:
+        return f"{causes[-1].group(2)}: {causes[-1].group(4)}"
+    return lines[0] if lines else type(exc).__name__
 
 
 def run(main, argv):

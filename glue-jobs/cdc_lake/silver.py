@@ -71,6 +71,7 @@ def merge_history(spark, target, rows_df, key, watermark_json):
         # Nothing to change, but the watermark still has to move: an empty append is one commit.
         (rows_df.writeTo(target).option(f"snapshot-property.{WATERMARK_PROPERTY}", watermark_json).append())
         return
+    spark = rows_df.sparkSession
     view = f"silver_changes_{uuid.uuid4().hex}"
     rows_df.createOrReplaceTempView(view)
     try:

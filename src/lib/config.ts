@@ -18,6 +18,8 @@ export interface Profile {
   storage: {root: string}
   ports: {postgres: number; kafka: number; controller: number; connect: number}
   health: {slotLagWarnBytes: number}
+  /** Glue job names per cdcctl job (aws); filled from Terraform outputs after deploy. */
+  glue: {database: string; jobNames: Record<string, string>}
   /** Where the resolved values came from, for `config show`. */
   sources: string[]
 }
@@ -51,6 +53,10 @@ function defaults(target: TargetName, stateDir: string): Omit<Profile, 'name' | 
     storage: {root: local ? `file://${join(stateDir, 'lake')}` : ''},
     ports: {postgres: 5432, kafka: 9092, controller: 9093, connect: 8083},
     health: {slotLagWarnBytes: 64 * 1024 * 1024},
+    glue: {
+      database: 'cdc',
+      jobNames: {'kafka-to-bronze': 'kafka-to-bronze', 'bronze-to-silver': 'bronze-to-silver', 'silver-to-gold': 'silver-to-gold', 'data-quality': 'data-quality'},
+    },
   }
 }
 

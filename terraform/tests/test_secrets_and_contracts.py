@@ -8,7 +8,7 @@ import re
 import hcl2
 import pytest
 
-from conftest import TERRAFORM, all_dirs, strings_in, unquote
+from tf_hcl import TERRAFORM, all_dirs, modules, root, strings_in, unquote  # noqa: F401 (fixtures)
 
 SECRET_VALUE = re.compile(r"password|secret_string|random_password\.[\w-]+\.result|private_key|\.token\b", re.I)
 SECRET_LIKE_NAME = re.compile(r"password|secret_value|secret_string|token|private_key|credential", re.I)
@@ -116,6 +116,8 @@ def test_glue_jobs_get_the_pipeline_arguments(modules):
     assert args["--catalog"] == "glue"
     assert args["--bootstrap-servers"] == "${var.bootstrap_servers}"
     assert unquote(glue.locals["root"]) == "s3://${var.bucket_name}"
+    streaming = {unquote(k): unquote(v) for k, v in glue.locals["job_arguments"]['"kafka-to-bronze"'].items()}
+    assert streaming == {"--trigger": "continuous"}
     assert unquote(glue.variables["database_name"]["default"]) == "cdc"
 
 

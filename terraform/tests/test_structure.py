@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import MODULE_NAMES, MODULE_REF, MODULES, TERRAFORM, all_dirs, strings_in, unquote
+from tf_hcl import MODULE_NAMES, MODULE_REF, MODULES, TERRAFORM, all_dirs, modules, root, strings_in, unquote  # noqa: F401 (fixtures)
 
 REQUIRED_FILES = ["main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"]
 META_ARGUMENTS = {"source", "version", "providers", "depends_on", "count", "for_each", "__is_block__"}

@@ -2,6 +2,7 @@ import type {Profile} from '../config'
 import {ConnectClient} from '../connect/client'
 import {CdcError, firstLine} from '../errors'
 import {registerSecret} from '../redact'
+import {GlueJobRunner} from '../jobs/glue-runner'
 import type {DbCredentials, Target} from './types'
 
 interface SecretShape {
@@ -63,5 +64,9 @@ export class AwsTarget implements Target {
 
   kafkaBrokers(): string[] {
     return this.profile.kafka.brokers
+  }
+
+  jobs(): GlueJobRunner {
+    return new GlueJobRunner(this.profile)
   }
 }

@@ -5,6 +5,7 @@ import {ConnectClient} from '../connect/client'
 import {CdcError} from '../errors'
 import {registerSecret} from '../redact'
 import {localCredentialsFile} from '../local/credentials'
+import {LocalJobRunner} from '../jobs/local-runner'
 import type {DbCredentials, Target} from './types'
 
 export class LocalTarget implements Target {
@@ -34,5 +35,9 @@ export class LocalTarget implements Target {
 
   kafkaBrokers(): string[] {
     return this.profile.kafka.brokers
+  }
+
+  jobs(): LocalJobRunner {
+    return new LocalJobRunner(this.profile)
   }
 }

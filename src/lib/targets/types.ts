@@ -1,5 +1,6 @@
 import type {Profile, TargetName} from '../config'
 import type {ConnectClient} from '../connect/client'
+import type {JobRunner} from '../jobs/types'
 
 export interface DbCredentials {
   host: string
@@ -17,4 +18,6 @@ export interface Target {
   dbCredentials(): Promise<DbCredentials>
   connect(): ConnectClient
   kafkaBrokers(): string[]
+  /** spark-submit locally, Glue on aws. */
+  jobs(): JobRunner
 }

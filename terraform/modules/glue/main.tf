@@ -18,14 +18,10 @@ locals {
     "data-quality"     = { script = "data_quality.py", command = "glueetl" }
   }
 
-  # The Iceberg catalog named by --catalog, backed by the Glue Data Catalog.
-  spark_conf = join(" --conf ", [
-    "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
-    "spark.sql.catalog.glue=org.apache.iceberg.spark.SparkCatalog",
-    "spark.sql.catalog.glue.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog",
-    "spark.sql.catalog.glue.io-impl=org.apache.iceberg.aws.s3.S3FileIO",
-    "spark.sql.catalog.glue.warehouse=${local.root}/iceberg/",
-  ])
+  # Locally kafka_to_bronze drains what is there and stops (--trigger once); on Glue it streams.
+  job_arguments = {
+    "kafka-to-bronze" = { "--trigger" = "continuous" }
+  }
 
   default_arguments = {
     "--job-language"                     = "python"
@@ -33,9 +29,7 @@ locals {
     "--extra-py-files"                   = "${local.root}/scripts/cdc_lake.zip"
     "--storage-root"                     = local.root
     "--catalog"                          = "glue"
-    "--database"                         = aws_glue_catalog_database.cdc.name
     "--bootstrap-servers"                = var.bootstrap_servers
-    "--conf"                             = local.spark_conf
     "--enable-continuous-cloudwatch-log" = "true"
     "--continuous-log-logGroup"          = aws_cloudwatch_log_group.jobs.name
     "--enable-metrics"                   = "true"
@@ -113,7 +107,9 @@ resource "aws_glue_job" "this" {
     python_version  = "3"
   }
 
-  default_arguments = local.default_arguments
+  # cdc_lake.session names the Iceberg catalog `lake` and its namespace `cdc` (this database);
+  # --catalog glue makes it a GlueCatalog with S3FileIO over {storage-root}/iceberg.
+  default_arguments = merge(local.default_arguments, lookup(local.job_arguments, each.key, {}))
 
   execution_property {
     max_concurrent_runs = 1

@@ -1,4 +1,4 @@
-"""Parses every .tf file of terraform/ once (python-hcl2) for the structure tests."""
+"""Parsing helpers over terraform/*.tf and modules/*/*.tf (python-hcl2) for the structure tests."""
 from __future__ import annotations
 
 import re
@@ -79,6 +79,16 @@ def load_dir(path: Path) -> TfDir:
     return tf
 
 
+def all_dirs(root: TfDir, modules: dict[str, TfDir]):
+    yield "root", root
+    yield from modules.items()
+
+
+MODULE_REF = re.compile(r"\bmodule\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
+
+
+# Fixtures live here, not in a conftest.py: other suites' tests do `from conftest import ...`, and
+# a second conftest module in the same pytest run would shadow theirs.
 @pytest.fixture(scope="session")
 def root() -> TfDir:
     return load_dir(TERRAFORM)
@@ -87,11 +97,3 @@ def root() -> TfDir:
 @pytest.fixture(scope="session")
 def modules() -> dict[str, TfDir]:
     return {name: load_dir(MODULES / name) for name in MODULE_NAMES}
-
-
-def all_dirs(root: TfDir, modules: dict[str, TfDir]):
-    yield "root", root
-    yield from modules.items()
-
-
-MODULE_REF = re.compile(r"\bmodule\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")

@@ -1,0 +1,89 @@
+import type {Profile} from '../config'
+import {CdcError, firstLine} from '../errors'
+import {type JobName, type JobRun, type JobRunner, type RunState} from './types'
+
+/** AWS target: the same scripts as Glue 5.0 jobs, run with StartJobRun and followed with GetJobRun. */
+export class GlueJobRunner implements JobRunner {
+  constructor(private readonly profile: Profile) {}
+
+  private jobName(job: JobName): string {
+    return this.profile.glue.jobNames[job] ?? job
+  }
+
+  private async client() {
+    const glue = await import('@aws-sdk/client-glue')
+    return {glue, client: new glue.GlueClient({region: this.profile.region})}
+  }
+
+  async start(job: JobName, args: Record<string, string>): Promise<JobRun> {
+    const {glue, client} = await this.client()
+    const name = this.jobName(job)
+    const res = await client.send(new glue.StartJobRunCommand({JobName: name, Arguments: Object.fromEntries(Object.entries(args).map(([k, v]) => [`--${k}`, v]))})).catch((error: Error) => {
+      throw new CdcError(`Glue could not start job ${name}: ${firstLine(error.message)}`, {
+        code: error.name === 'EntityNotFoundException' ? 'JOB_NOT_FOUND' : 'GLUE_ERROR',
+        actions: ['cdcctl deploy --profile ' + this.profile.name, 'check glue.jobNames in the profile'],
+        cause: error,
+      })
+    })
+    return this.get(job, res.JobRunId as string)
+  }
+
+  async get(job: JobName, runId: string): Promise<JobRun> {
+    const {glue, client} = await this.client()
+    const res = await client.send(new glue.GetJobRunCommand({JobName: this.jobName(job), RunId: runId})).catch((error: Error) => {
+      throw new CdcError(`Glue has no run ${runId} of ${this.jobName(job)}: ${firstLine(error.message)}`, {code: 'RUN_NOT_FOUND', exit: 2, actions: ['cdcctl job list --profile ' + this.profile.name]})
+    })
+    return toJobRun(job, res.JobRun ?? {})
+  }
+
+  async list(job: JobName | undefined, limit: number): Promise<JobRun[]> {
+    const {glue, client} = await this.client()
+    const jobs = job ? [job] : (Object.keys(this.profile.glue.jobNames) as JobName[])
+    const runs: JobRun[] = []
+    for (const j of jobs) {
+      const res = await client.send(new glue.GetJobRunsCommand({JobName: this.jobName(j), MaxResults: limit})).catch(() => ({JobRuns: []}))
+      runs.push(...(res.JobRuns ?? []).map((r) => toJobRun(j, r)))
+    }
+    return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit)
+  }
+
+  /** Glue writes a run's driver output to CloudWatch Logs, one stream per run id. */
+  async logs(_job: JobName, runId: string, lines: number): Promise<string[]> {
+    const logs = await import('@aws-sdk/client-cloudwatch-logs')
+    const client = new logs.CloudWatchLogsClient({region: this.profile.region})
+    const out: string[] = []
+    for (const group of ['/aws-glue/jobs/output', '/aws-glue/jobs/error']) {
+      const res = await client.send(new logs.GetLogEventsCommand({logGroupName: group, logStreamName: runId, limit: lines, startFromHead: false})).catch((error: Error) => {
+        if (error.name === 'ResourceNotFoundException') return {events: []}
+        throw new CdcError(`Cannot read CloudWatch Logs ${group}: ${firstLine(error.message)}`, {code: 'LOGS_ERROR'})
+      })
+      out.push(...(res.events ?? []).map((e) => e.message ?? ''))
+    }
+    return out.slice(-lines)
+  }
+}
+
+interface GlueRun {
+  Id?: string
+  JobRunState?: string
+  StartedOn?: Date
+  CompletedOn?: Date
+  ExecutionTime?: number
+  ErrorMessage?: string
+  Arguments?: Record<string, string>
+}
+
+function toJobRun(job: JobName, run: GlueRun): JobRun {
+  const state = (['STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED', 'TIMEOUT'].includes(run.JobRunState ?? '') ? run.JobRunState : run.JobRunState === 'ERROR' ? 'FAILED' : 'RUNNING') as RunState
+  return {
+    runId: run.Id ?? '',
+    job,
+    state,
+    startedAt: (run.StartedOn ?? new Date()).toISOString(),
+    endedAt: run.CompletedOn ? run.CompletedOn.toISOString() : null,
+    durationSec: run.ExecutionTime ?? null,
+    error: run.ErrorMessage ?? null,
+    summary: null,
+    args: Object.fromEntries(Object.entries(run.Arguments ?? {}).map(([k, v]) => [k.replace(/^--/, ''), v])),
+  }
+}
