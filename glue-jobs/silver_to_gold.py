@@ -28,7 +28,8 @@ def main(argv):
     run_id = opts["job_run_id"] or opts.get("JOB_RUN_ID") or f"local-{uuid.uuid4().hex[:12]}"
     as_of = opts["as_of"] or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     spark = build_session("silver_to_gold", warehouse_for(opts["storage_root"]), opts["catalog"])
-    users, products, orders = (_current(spark, t) for t in ("users", "products", "orders"))
+    users, products, orders = (_current(spark, t).persist() for t in ("users", "products", "orders"))
+    rows_read = users.count() + products.count() + orders.count()
     written = {
         "gold_user_analytics": gold.replace_table(gold.rfm_segments(users, orders, as_of), "gold_user_analytics"),
         "gold_product_analytics": gold.replace_table(
@@ -37,7 +38,7 @@ def main(argv):
     }
     print(json.dumps({
         "job": "silver_to_gold", "job_run_id": run_id, "status": "succeeded", "as_of": as_of,
-        "rows_read": None, "rows_written": sum(written.values()), "dlq_count": 0, "watermark": None,
+        "rows_read": rows_read, "rows_written": sum(written.values()), "dlq_count": 0, "watermark": None,
         "tables": written,
     }), flush=True)
     return 0

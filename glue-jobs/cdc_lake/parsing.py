@@ -35,8 +35,9 @@ BRONZE_COLUMNS = [
     "kafka_offset", "ingested_at", "replay_count", "origin_topic", "origin_partition", "origin_offset",
 ]
 DLQ_COLUMNS = [
-    "topic", "partition", "offset", "kafka_timestamp", "key", "key_encoding", "value", "encoding", "error_class", "error",
-    "failed_at", "job_run_id", "replay_count", "origin_topic", "origin_partition", "origin_offset",
+    "topic", "partition", "offset", "kafka_timestamp", "key", "key_encoding", "value", "encoding",
+    "error_class", "error", "failed_at", "job_run_id", "replay_count",
+    "origin_topic", "origin_partition", "origin_offset",
 ]
 
 

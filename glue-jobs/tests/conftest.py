@@ -26,7 +26,12 @@ def storage_root(tmp_path_factory):
 def spark(storage_root):
     session = build_session(
         "cdc_lake-tests", warehouse_for(storage_root), "local",
-        extra_conf={"spark.sql.adaptive.enabled": "false", "spark.sql.shuffle.partitions": "2"}, log_level="ERROR")
+        extra_conf={
+            "spark.sql.adaptive.enabled": "false",
+            "spark.sql.shuffle.partitions": "1",
+            # short-lived JVM: the C1 compiler alone warms up faster than C1+C2
+            "spark.driver.extraJavaOptions": "-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:+UseParallelGC",
+        }, log_level="ERROR")
     yield session
     session.stop()
 

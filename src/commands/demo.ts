@@ -7,7 +7,7 @@ export type DemoCommandResult = DemoResult
 
 export default class Demo extends BaseCommand<typeof Demo> {
   static summary = 'Run the pipeline end to end on this machine and show the changes arriving.'
-  static description = 'Starts the local stack, registers the connector, makes inserts, updates and deletes in Postgres, and shows their Debezium events in Kafka.'
+  static description = 'Starts the local stack, registers the connector, makes inserts, updates and deletes in Postgres, runs kafka-to-bronze, bronze-to-silver and silver-to-gold on local Spark, and prints the gold tables and one user\'s SCD2 history.'
   static examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --json']
 
   async run(): Promise<DemoCommandResult> {
@@ -21,6 +21,15 @@ export default class Demo extends BaseCommand<typeof Demo> {
     this.say(renderTable(Object.entries(result.events).map(([topic, ops]) => ({topic, events: Object.entries(ops).map(([op, n]) => `${opName(op)}=${n}`).join(' ')})), ['topic', 'events']))
     this.say('Some of them:')
     for (const e of result.samples) this.say('  ' + formatChange(e))
+    this.say('Jobs:')
+    this.say(renderTable(result.jobs, ['job', 'runId', 'state', 'durationSec']))
+    for (const [table, rows] of Object.entries(result.report.gold)) {
+      this.say(`${table} (first ${rows.length} rows):`)
+      if (rows.length > 0) this.say(renderTable(rows, Object.keys(rows[0])))
+    }
+    const {table, key} = result.report.historyOf
+    this.say(`SCD2 history of ${table} id=${key} in silver_${table}:`)
+    if (result.report.history.length > 0) this.say(renderTable(result.report.history, Object.keys(result.report.history[0])))
     return result
   }
 }

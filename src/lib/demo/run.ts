@@ -2,10 +2,15 @@ import {ensureRuntime} from '../bootstrap'
 import {topicFor} from '../connect/debezium'
 import {registerConnector} from '../connect/register'
 import type {ChangeSummary} from '../envelope'
+import {CdcError, usageError} from '../errors'
+import {type JobName} from '../jobs/types'
+import {waitForRun} from '../jobs/wait'
 import {describeTopics, tailTopic} from '../kafka'
+import {sleep} from '../local/process'
 import {up} from '../local/stack'
 import {withPostgres} from '../postgres'
 import type {Target} from '../targets/types'
+import {type LakeReport, lakeReport} from './report'
 import {type ChangeCounts, changeRound, seedRound} from './seed'
 
 export interface DemoResult {
@@ -14,6 +19,8 @@ export interface DemoResult {
   /** Debezium events the demo's changes produced, per topic and operation. */
   events: Record<string, Record<string, number>>
   samples: ChangeSummary[]
+  jobs: {job: JobName; runId: string; state: string; durationSec: number | null}[]
+  report: LakeReport & {historyOf: {table: string; key: string}}
 }
 
 export interface DemoOptions {
@@ -21,38 +28,81 @@ export interface DemoOptions {
   quiet: boolean
 }
 
-/** Stack up, connector registered, inserts/updates/deletes in Postgres, and their events read back from Kafka. */
+type Offsets = Record<string, Record<string, string>>
+
+async function endOffsets(target: Target, topics: string[]): Promise<Offsets> {
+  return Object.fromEntries((await describeTopics(target.kafkaBrokers())).filter((t) => topics.includes(t.topic)).map((t) => [t.topic, t.endOffsets]))
+}
+
+const total = (o: Offsets): number => Object.values(o).reduce((n, parts) => n + Object.values(parts).reduce((m, v) => m + Number(v), 0), 0)
+const expectedEvents = (c: ChangeCounts): number => Object.values(c).reduce((n, t) => n + t.inserted + t.updated + 2 * t.deleted, 0)
+
+/** Wait until Kafka holds the events a round of changes produced (a delete is an event and a tombstone). */
+async function awaitEvents(target: Target, topics: string[], before: Offsets, expected: number): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if (total(await endOffsets(target, topics)) - total(before) >= expected) return
+    await sleep(500)
+  }
+  throw new CdcError(`Debezium did not deliver the demo's ${expected} change events within 60s`, {code: 'DEMO_EVENTS_MISSING', actions: ['cdcctl connector status', 'cdcctl health']})
+}
+
+async function runJob(target: Target, job: JobName, onStep: (s: string) => void): Promise<DemoResult['jobs'][number]> {
+  const runner = target.jobs()
+  const started = await runner.start(job, {})
+  const run = await waitForRun(runner, job, started.runId, 1800, (r) => onStep(`${job}: ${r.state} (${r.durationSec ?? 0}s)`))
+  if (run.state !== 'SUCCEEDED') {
+    throw new CdcError(`${job} ${run.state}: ${run.error ?? 'no error message'}`, {code: 'JOB_FAILED', actions: [`cdcctl job logs ${job} ${run.runId}`]})
+  }
+  return {job, runId: run.runId, state: run.state, durationSec: run.durationSec}
+}
+
+/**
+ * The whole pipeline on the local target: stack up, connector, seed data, kafka-to-bronze,
+ * bronze-to-silver, a second round of updates and deletes, the jobs again, silver-to-gold, and
+ * then the gold tables and one user's SCD2 history read back from the lake.
+ */
 export async function runDemo(target: Target, options: DemoOptions): Promise<DemoResult> {
   const {onStep} = options
-  if (target.name === 'local') {
-    onStep('bootstrapping the local runtime')
-    ensureRuntime({quiet: options.quiet})
-    await up(target.profile, [], onStep)
-  }
+  if (target.name !== 'local') throw usageError(`The demo runs on the local target; profile "${target.profile.name}" targets ${target.name}`, ['cdcctl demo --profile local'])
+  onStep('bootstrapping the local runtime')
+  ensureRuntime({quiet: options.quiet})
+  await up(target.profile, [], onStep)
   onStep('registering the Debezium connector')
   await registerConnector(target, {onStep})
   const topics = target.profile.connect.tables.map(topicFor)
-  const start = Object.fromEntries((await describeTopics(target.kafkaBrokers())).filter((t) => topics.includes(t.topic)).map((t) => [t.topic, t.endOffsets]))
-
-  const tag = Date.now().toString(36)
-  onStep('making inserts in Postgres')
-  const changes: DemoResult['changes'] = []
+  const start = await endOffsets(target, topics)
   const db = await target.dbCredentials()
-  changes.push({round: 'inserts', counts: await withPostgres(db, (c) => seedRound(c, tag))})
-  onStep('making updates and deletes in Postgres')
-  changes.push({round: 'updates and deletes', counts: await withPostgres(db, (c) => changeRound(c, tag))})
+  const tag = Date.now().toString(36)
+  const changes: DemoResult['changes'] = []
+  const jobs: DemoResult['jobs'] = []
+
+  onStep('round 1: inserts in Postgres')
+  let before = await endOffsets(target, topics)
+  const seeded = await withPostgres(db, (c) => seedRound(c, tag))
+  changes.push({round: 'inserts', counts: seeded})
+  await awaitEvents(target, topics, before, expectedEvents(seeded))
+  for (const job of ['kafka-to-bronze', 'bronze-to-silver'] as JobName[]) jobs.push(await runJob(target, job, onStep))
+
+  onStep('round 2: updates and deletes in Postgres')
+  before = await endOffsets(target, topics)
+  const changed = await withPostgres(db, (c) => changeRound(c, tag))
+  changes.push({round: 'updates and deletes', counts: changed.counts})
+  await awaitEvents(target, topics, before, expectedEvents(changed.counts))
+  for (const job of ['kafka-to-bronze', 'bronze-to-silver', 'silver-to-gold'] as JobName[]) jobs.push(await runJob(target, job, onStep))
 
   onStep('reading the change events back from Kafka')
-  const expected = changes.reduce((n, r) => n + Object.values(r.counts).reduce((m, c) => m + c.inserted + c.updated + c.deleted * 2, 0), 0)
   const events: DemoResult['events'] = {}
   const samples: ChangeSummary[] = []
   for (const topic of topics) {
-    const fresh = (await tailTopic(target.kafkaBrokers(), topic, {fromBeginning: true, idleMs: 5000})).filter((e) => BigInt(e.offset) >= BigInt(start[topic]?.[String(e.partition)] ?? '0'))
+    const fresh = (await tailTopic(target.kafkaBrokers(), topic, {fromBeginning: true, idleMs: 3000})).filter((e) => BigInt(e.offset) >= BigInt(start[topic]?.[String(e.partition)] ?? '0'))
     events[topic] = {}
     for (const e of fresh) events[topic][e.op] = (events[topic][e.op] ?? 0) + 1
     samples.push(...fresh.filter((e) => e.op === 'u').slice(0, 2), ...fresh.filter((e) => e.op === 'd').slice(0, 1))
   }
-  const seen = Object.values(events).reduce((n, ops) => n + Object.values(ops).reduce((a, b) => a + b, 0), 0)
-  onStep(`read ${seen} events for ${expected} expected`)
-  return {tag, changes, events, samples}
+
+  onStep('reading gold and SCD2 history from the lake')
+  const historyOf = {table: 'users', key: changed.historyUserId}
+  const report = await lakeReport(target.profile.storage.root, historyOf.table, historyOf.key)
+  return {tag, changes, events, samples, jobs, report: {...report, historyOf}}
 }

@@ -39,7 +39,7 @@ export async function seedRound(client: Client, tag: string): Promise<ChangeCoun
 }
 
 /** Round two: updates and deletes over what round one made, including several changes to one row. */
-export async function changeRound(client: Client, tag: string): Promise<ChangeCounts> {
+export async function changeRound(client: Client, tag: string): Promise<{counts: ChangeCounts; historyUserId: string}> {
   const like = `%.${tag}@%`
   const users = await client.query(`UPDATE users SET country = 'FR', updated_at = now() WHERE email LIKE $1 AND id % 3 = 0`, [like])
   const twice = await client.query(`UPDATE users SET full_name = full_name || ' Jr.', updated_at = now() WHERE email LIKE $1 AND id % 3 = 0`, [like])
@@ -61,9 +61,14 @@ export async function changeRound(client: Client, tag: string): Promise<ChangeCo
     victimOrders = (await client.query('DELETE FROM orders WHERE user_id = $1', [victim.rows[0].id])).rowCount ?? 0
     deletedUsers = (await client.query('DELETE FROM users WHERE id = $1', [victim.rows[0].id])).rowCount ?? 0
   }
+  // A user updated twice in this round: three versions in its SCD2 history.
+  const historyUser = await client.query<{id: string}>(`SELECT id FROM users WHERE email LIKE $1 AND id % 3 = 0 ORDER BY id LIMIT 1`, [like])
   return {
-    users: {inserted: 0, updated: (users.rowCount ?? 0) + (twice.rowCount ?? 0), deleted: deletedUsers},
-    products: {inserted: 0, updated: (products.rowCount ?? 0) + (discontinued.rowCount ?? 0), deleted: 0},
-    orders: {inserted: 0, updated: shipped.rowCount ?? 0, deleted: (deletedOrders.rowCount ?? 0) + victimOrders},
+    counts: {
+      users: {inserted: 0, updated: (users.rowCount ?? 0) + (twice.rowCount ?? 0), deleted: deletedUsers},
+      products: {inserted: 0, updated: (products.rowCount ?? 0) + (discontinued.rowCount ?? 0), deleted: 0},
+      orders: {inserted: 0, updated: shipped.rowCount ?? 0, deleted: (deletedOrders.rowCount ?? 0) + victimOrders},
+    },
+    historyUserId: historyUser.rows[0]?.id ?? '1',
   }
 }

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import type {Profile} from '../config'
 import {CdcError} from '../errors'
 import {pidAlive} from '../local/process'
-import {PACKAGE_ROOT, runtimeDir} from '../paths'
+import {sparkSubmitCommand} from '../spark'
 import {type JobName, type JobRun, type JobRunner, JOBS} from './types'
 
 interface RunRecord {
@@ -33,28 +33,18 @@ export class LocalJobRunner implements JobRunner {
   }
 
   async start(job: JobName, args: Record<string, string>): Promise<JobRun> {
-    const sparkSubmit = join(PACKAGE_ROOT, '.venv', 'bin', 'spark-submit')
-    if (!existsSync(sparkSubmit)) throw new CdcError('Local Spark is not installed (.venv/bin/spark-submit is missing)', {code: 'RUNTIME_MISSING', exit: 2, actions: ['npm run bootstrap']})
-    const jarsDir = runtimeDir('spark', 'lib')
-    const jars = existsSync(jarsDir) ? readdirSync(jarsDir).filter((f) => f.endsWith('.jar')).map((f) => join(jarsDir, f)) : []
     const runId = `${job}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`
     const fullArgs: Record<string, string> = {'storage-root': this.profile.storage.root, catalog: 'local', ...args, 'job-run-id': runId}
     if (JOBS[job].streaming) fullArgs['bootstrap-servers'] ??= this.profile.kafka.brokers.join(',')
-    const argv = [
-      '--master', process.env.CDC_SPARK_MASTER ?? 'local[2]',
-      '--driver-memory', '2g',
-      ...(jars.length > 0 ? ['--jars', jars.join(',')] : []),
-      join(PACKAGE_ROOT, 'glue-jobs', JOBS[job].script),
-      ...Object.entries(fullArgs).flatMap(([k, v]) => [`--${k}`, v]),
-    ]
+    const {cmd, argv, env} = sparkSubmitCommand(JOBS[job].script, fullArgs)
     mkdirSync(this.dir, {recursive: true})
     const p = this.paths(runId)
     const fd = openSync(p.log, 'a')
     // The status file appears only once spark-submit has exited, whoever is waiting by then.
-    const child = spawn('bash', ['-c', '"$@"; echo $? > "$CDC_EXIT_FILE"', 'job', sparkSubmit, ...argv], {
+    const child = spawn('bash', ['-c', '"$@"; echo $? > "$CDC_EXIT_FILE"', 'job', cmd, ...argv], {
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: {...process.env, CDC_EXIT_FILE: p.exit, PYTHONPATH: join(PACKAGE_ROOT, 'glue-jobs'), PYSPARK_PYTHON: join(PACKAGE_ROOT, '.venv', 'bin', 'python')},
+      env: {...env, CDC_EXIT_FILE: p.exit},
     })
     closeSync(fd)
     child.unref()

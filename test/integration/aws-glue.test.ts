@@ -1,0 +1,58 @@
+import {expect} from 'chai'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {cdcctl, isOneLineError, json} from '../helpers/cli'
+import {type Moto, startMoto} from '../helpers/moto'
+
+type RunJson = {status: number; result: {runId: string; state: string; job: string; error: string | null}}
+
+describe('job run on the aws target (Glue API of a moto server)', function () {
+  this.timeout(120_000)
+  let moto: Moto
+  let cwd: string
+
+  before(async () => {
+    moto = await startMoto()
+    cwd = mkdtempSync(join(tmpdir(), 'cdcctl-glue-'))
+    writeFileSync(join(cwd, 'cdcctl.config.json'), JSON.stringify({profiles: {aws: {target: 'aws', glue: {jobNames: {'bronze-to-silver': 'cdc-bronze-to-silver'}}}}}))
+    const {GlueClient, CreateJobCommand} = await import('@aws-sdk/client-glue')
+    const glue = new GlueClient({region: 'ap-south-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    await glue.send(new CreateJobCommand({Name: 'cdc-bronze-to-silver', Role: 'arn:aws:iam::123456789012:role/glue', GlueVersion: '5.0', Command: {Name: 'glueetl', ScriptLocation: 's3://lake/scripts/bronze_to_silver.py', PythonVersion: '3'}}))
+  })
+
+  after(async () => moto.stop())
+
+  it('starts a run, polls it to its final state and reports it', async () => {
+    const res = await cdcctl(['job', 'run', 'bronze-to-silver', '--profile', 'aws', '--arg', 'storage-root=s3://lake', '--json'], {cwd, env: moto.env})
+    const run = json<RunJson>(res)
+    expect(run.result.job).to.equal('bronze-to-silver')
+    expect(run.result.runId).to.be.a('string').and.not.equal('')
+    expect(run.result.state).to.equal('SUCCEEDED')
+    expect(res.code).to.equal(0)
+
+    const status = json<RunJson>(await cdcctl(['job', 'status', 'bronze-to-silver', run.result.runId, '--profile', 'aws', '--json'], {cwd, env: moto.env}))
+    expect(status.result.state).to.equal('SUCCEEDED')
+    const list = json<{result: {runs: {runId: string}[]}}>(await cdcctl(['job', 'list', 'bronze-to-silver', '--profile', 'aws', '--json'], {cwd, env: moto.env}))
+    expect(list.result.runs.map((r) => r.runId)).to.include(run.result.runId)
+  })
+
+  it('--no-wait returns the started run at once', async () => {
+    const run = json<RunJson>(await cdcctl(['job', 'run', 'bronze-to-silver', '--profile', 'aws', '--no-wait', '--json'], {cwd, env: moto.env}))
+    expect(run.result.runId).to.not.equal('')
+  })
+
+  it('a job Glue does not know is a one-line error naming it', async () => {
+    const res = await cdcctl(['job', 'run', 'silver-to-gold', '--profile', 'aws'], {cwd, env: moto.env})
+    expect(res.code).to.equal(1)
+    expect(isOneLineError(res.stderr), res.stderr).to.equal(true)
+    expect(res.stderr).to.contain('silver-to-gold')
+  })
+
+  it('a bad --arg is a usage error', async () => {
+    const res = await cdcctl(['job', 'run', 'bronze-to-silver', '--profile', 'aws', '--arg', 'novalue'], {cwd, env: moto.env})
+    expect(res.code).to.equal(2)
+    expect(res.stderr).to.contain('--arg novalue is not key=value')
+  })
+})
