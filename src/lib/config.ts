@@ -34,24 +34,28 @@ interface ConfigFile {
 
 export const DEFAULT_REGION = 'ap-south-1'
 export const CDC_TABLES = ['users', 'products', 'orders']
+const DEFAULT_PORTS: Profile['ports'] = {postgres: 5432, kafka: 9092, controller: 9093, connect: 8083}
 
-function defaults(target: TargetName, stateDir: string): Omit<Profile, 'name' | 'sources'> {
+type Ports = Profile['ports']
+
+/** Local endpoints follow the ports, so moving one port in the config file moves its clients too. */
+function defaults(target: TargetName, stateDir: string, ports: Ports): Omit<Profile, 'name' | 'sources'> {
   const local = target === 'local'
   return {
     target,
     region: DEFAULT_REGION,
     stateDir,
-    postgres: {host: '127.0.0.1', port: 5432, database: 'cdc_demo', user: 'cdc', password: undefined, secretName: 'db-credentials'},
-    kafka: {brokers: ['127.0.0.1:9092'], partitions: 3, replicationFactor: 1},
+    postgres: {host: '127.0.0.1', port: ports.postgres, database: 'cdc_demo', user: 'cdc', password: undefined, secretName: 'db-credentials'},
+    kafka: {brokers: [`127.0.0.1:${ports.kafka}`], partitions: 3, replicationFactor: 1},
     connect: {
-      url: 'http://127.0.0.1:8083',
+      url: `http://127.0.0.1:${ports.connect}`,
       connector: 'cdc-postgres',
       slot: 'dbz_cdc_demo',
       publication: 'dbz_publication',
       tables: CDC_TABLES.map((t) => `public.${t}`),
     },
     storage: {root: local ? `file://${join(stateDir, 'lake')}` : ''},
-    ports: {postgres: 5432, kafka: 9092, controller: 9093, connect: 8083},
+    ports,
     health: {slotLagWarnBytes: 64 * 1024 * 1024},
     glue: {
       database: 'cdc',
@@ -144,7 +148,8 @@ export function loadProfile(options: LoadOptions = {}): Profile {
   const baseDir = configPath ? dirname(configPath) : resolve(options.cwd ?? process.cwd())
   const stateDir = resolve(baseDir, env.CDCCTL_STATE_DIR ?? fileProfile?.stateDir ?? '.cdcctl')
   const sources = ['defaults']
-  let profile = merge(defaults(target, stateDir), {...fileProfile, stateDir}, `profiles.${name}`)
+  const ports = merge(DEFAULT_PORTS, fileProfile?.ports, `profiles.${name}.ports`)
+  let profile = merge(defaults(target, stateDir, ports), {...fileProfile, stateDir}, `profiles.${name}`)
   if (fileProfile) sources.push(configPath as string)
   const outputsFile = join(stateDir, 'outputs', `${name}.json`)
   if (existsSync(outputsFile)) {

@@ -41,6 +41,13 @@ describe('configuration', () => {
     expect(p.storage.root).to.equal('s3://lake')
   })
 
+  it('moves local endpoints with their ports', () => {
+    const p = loadProfile({cwd: dirWith({profiles: {local: {ports: {kafka: 19092, connect: 18083, postgres: 15432}}}}), env: {}})
+    expect(p.kafka.brokers).to.deep.equal(['127.0.0.1:19092'])
+    expect(p.connect.url).to.equal('http://127.0.0.1:18083')
+    expect(p.postgres.port).to.equal(15432)
+  })
+
   it('lets environment variables override the file', () => {
     const dir = dirWith({profiles: {local: {connect: {url: 'http://a:1'}}}})
     const p = loadProfile({cwd: dir, env: {CDCCTL_CONNECT_URL: 'http://b:2', AWS_REGION: 'eu-west-1', CDCCTL_KAFKA_BROKERS: 'k1:9092,k2:9092'}})
