@@ -127,15 +127,19 @@ def stack():
         with pg_connect() as conn:
             conn.execute("SELECT 1")
     except Exception as exc:  # noqa: BLE001 - any failure means the stack is not usable
-        pytest.fail(f"integration tests need the local stack: Postgres 127.0.0.1:5432/cdc_demo unreachable "
-                    f"({type(exc).__name__}: {str(exc)[:300]}). Start it with `node bin/run.js local up`.")
+        where = f"{os.environ.get('PGHOST', '127.0.0.1')}:{os.environ.get('PGPORT', '5432')}/" \
+                f"{os.environ.get('PGDATABASE', 'cdc_demo')}"
+        pytest.fail(f"integration tests need the local stack: Postgres {where} unreachable "
+                    f"({type(exc).__name__}: {str(exc)[:300]}). Start it with `node bin/run.js local up`.",
+                    pytrace=False)
     health = cli("health", check=False)
     checks = (health.get("result") or {}).get("checks") or []
     bad = [c for c in checks if c.get("status") not in ("ok", "warn")]
     if not checks or bad:
         pytest.fail("integration tests need the local stack, `cdcctl health` reports: "
                     + json.dumps(bad or health)[:2000]
-                    + "\nStart it with `node bin/run.js local up` and `node bin/run.js connector register`.")
+                    + "\nStart it with `node bin/run.js local up` and `node bin/run.js connector register`.",
+                    pytrace=False)
     return True
 
 

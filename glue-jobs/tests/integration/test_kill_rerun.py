@@ -50,8 +50,13 @@ def _start_and_kill_mid_run(timeout=240):
     assert killed, f"no process of run {run_id} found to kill"
     text = log.read_text(errors="replace")
     assert '"status": "succeeded"' not in text, f"run {run_id} finished before the kill landed"
-    state = cli("job", "status", "bronze-to-silver", run_id, check=False).get("result") or {}
-    return run_id, state
+    # the wrapper may linger a moment as a zombie until it is reaped: poll the CLI's view of the run
+    deadline = time.monotonic() + 30
+    while True:
+        state = cli("job", "status", "bronze-to-silver", run_id, check=False).get("result") or {}
+        if state.get("state") != "RUNNING" or time.monotonic() > deadline:
+            return run_id, state
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")

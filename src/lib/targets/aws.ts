@@ -3,6 +3,7 @@ import {ConnectClient} from '../connect/client'
 import {CdcError, firstLine} from '../errors'
 import {registerSecret} from '../redact'
 import {GlueJobRunner} from '../jobs/glue-runner'
+import {type ObjectStore, openStore} from '../storage'
 import type {DbCredentials, Target} from './types'
 
 interface SecretShape {
@@ -68,5 +69,9 @@ export class AwsTarget implements Target {
 
   jobs(): GlueJobRunner {
     return new GlueJobRunner(this.profile)
+  }
+
+  store(): ObjectStore {
+    return openStore(this.profile.storage.root, this.profile.region)
   }
 }

@@ -6,6 +6,7 @@ import {CdcError} from '../errors'
 import {registerSecret} from '../redact'
 import {localCredentialsFile} from '../local/credentials'
 import {LocalJobRunner} from '../jobs/local-runner'
+import {type ObjectStore, openStore} from '../storage'
 import type {DbCredentials, Target} from './types'
 
 export class LocalTarget implements Target {
@@ -39,5 +40,9 @@ export class LocalTarget implements Target {
 
   jobs(): LocalJobRunner {
     return new LocalJobRunner(this.profile)
+  }
+
+  store(): ObjectStore {
+    return openStore(this.profile.storage.root, this.profile.region)
   }
 }

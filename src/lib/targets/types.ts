@@ -1,6 +1,7 @@
 import type {Profile, TargetName} from '../config'
 import type {ConnectClient} from '../connect/client'
 import type {JobRunner} from '../jobs/types'
+import type {ObjectStore} from '../storage'
 
 export interface DbCredentials {
   host: string
@@ -20,4 +21,6 @@ export interface Target {
   kafkaBrokers(): string[]
   /** spark-submit locally, Glue on aws. */
   jobs(): JobRunner
+  /** The storage root: a local directory or s3://bucket. */
+  store(): ObjectStore
 }

@@ -1,0 +1,151 @@
+import {createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {dirname, join, relative, sep} from 'node:path'
+import type {Readable} from 'node:stream'
+import {fileURLToPath} from 'node:url'
+
+import {CdcError, firstLine, usageError} from './errors'
+
+export interface ObjectInfo {
+  /** Path below the store's root, with `/` separators. */
+  key: string
+  size: number
+  modified: Date
+}
+
+/**
+ * One interface over the storage root of a target: a local directory (file://) or S3 (s3://).
+ * Everything that touches {root}/dlq, {root}/dq or {root}/scripts goes through it.
+ */
+export interface ObjectStore {
+  readonly root: string
+  /** Every object under a prefix, in key order, fetched page by page. */
+  list(prefix: string): AsyncIterable<ObjectInfo>
+  /** A streaming read: large objects are never loaded whole. */
+  read(key: string): Promise<Readable>
+  /** Atomic: readers see the old object or the new one, never half of it. */
+  write(key: string, body: Buffer | string): Promise<void>
+  delete(key: string): Promise<void>
+  exists(key: string): Promise<boolean>
+}
+
+class LocalStore implements ObjectStore {
+  private readonly dir: string
+
+  constructor(readonly root: string) {
+    this.dir = root.startsWith('file://') ? fileURLToPath(root) : root
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const base = join(this.dir, prefix)
+    const start = existsSync(base) && statSync(base).isDirectory() ? base : dirname(base)
+    if (!existsSync(start)) return
+    const walk = function* (dir: string): Generator<string> {
+      for (const entry of readdirSync(dir, {withFileTypes: true}).sort((a, b) => a.name.localeCompare(b.name))) {
+        const path = join(dir, entry.name)
+        if (entry.isDirectory()) yield* walk(path)
+        else yield path
+      }
+    }
+    for (const path of walk(start)) {
+      const key = relative(this.dir, path).split(sep).join('/')
+      if (!key.startsWith(prefix) || key.split('/').pop()?.startsWith('.tmp-')) continue
+      const st = statSync(path)
+      yield {key, size: st.size, modified: st.mtime}
+    }
+  }
+
+  async read(key: string): Promise<Readable> {
+    const path = join(this.dir, key)
+    if (!existsSync(path)) throw new CdcError(`No object ${key} under ${this.root}`, {code: 'OBJECT_NOT_FOUND'})
+    return createReadStream(path)
+  }
+
+  async write(key: string, body: Buffer | string): Promise<void> {
+    const path = join(this.dir, key)
+    mkdirSync(dirname(path), {recursive: true})
+    const tmp = join(dirname(path), `.tmp-${process.pid}-${Date.now()}`)
+    writeFileSync(tmp, body)
+    renameSync(tmp, path)
+  }
+
+  async delete(key: string): Promise<void> {
+    rmSync(join(this.dir, key), {force: true})
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return existsSync(join(this.dir, key))
+  }
+}
+
+class S3Store implements ObjectStore {
+  private readonly bucket: string
+  private readonly prefix: string
+  private clientPromise?: Promise<{s3: typeof import('@aws-sdk/client-s3'); client: import('@aws-sdk/client-s3').S3Client}>
+
+  constructor(readonly root: string, private readonly region: string) {
+    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(root)
+    if (!m) throw usageError(`Storage root ${root} is not s3://bucket[/prefix]`)
+    this.bucket = m[1]
+    this.prefix = m[2] ? m[2].replace(/\/?$/, '/') : ''
+  }
+
+  private client() {
+    this.clientPromise ??= import('@aws-sdk/client-s3').then((s3) => ({s3, client: new s3.S3Client({region: this.region, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL)})}))
+    return this.clientPromise
+  }
+
+  private fail(action: string, key: string, error: unknown): CdcError {
+    return new CdcError(`S3 ${action} s3://${this.bucket}/${this.prefix}${key} failed: ${firstLine((error as Error).message)}`, {code: 'S3_ERROR', actions: ['check AWS_PROFILE / AWS_REGION and the bucket policy'], cause: error})
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const {s3, client} = await this.client()
+    let token: string | undefined
+    do {
+      const page = await client.send(new s3.ListObjectsV2Command({Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token})).catch((e: unknown) => {
+        throw this.fail('list', prefix, e)
+      })
+      for (const o of page.Contents ?? []) yield {key: (o.Key as string).slice(this.prefix.length), size: o.Size ?? 0, modified: o.LastModified ?? new Date(0)}
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+    } while (token)
+  }
+
+  async read(key: string): Promise<Readable> {
+    const {s3, client} = await this.client()
+    const res = await client.send(new s3.GetObjectCommand({Bucket: this.bucket, Key: this.prefix + key})).catch((e: unknown) => {
+      throw this.fail('read', key, e)
+    })
+    return res.Body as Readable
+  }
+
+  async write(key: string, body: Buffer | string): Promise<void> {
+    const {s3, client} = await this.client()
+    await client.send(new s3.PutObjectCommand({Bucket: this.bucket, Key: this.prefix + key, Body: body})).catch((e: unknown) => {
+      throw this.fail('write', key, e)
+    })
+  }
+
+  async delete(key: string): Promise<void> {
+    const {s3, client} = await this.client()
+    await client.send(new s3.DeleteObjectCommand({Bucket: this.bucket, Key: this.prefix + key})).catch((e: unknown) => {
+      throw this.fail('delete', key, e)
+    })
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const {s3, client} = await this.client()
+    try {
+      await client.send(new s3.HeadObjectCommand({Bucket: this.bucket, Key: this.prefix + key}))
+      return true
+    } catch (error) {
+      if ((error as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode === 404) return false
+      throw this.fail('head', key, error)
+    }
+  }
+}
+
+export function openStore(root: string, region: string): ObjectStore {
+  if (root.startsWith('s3://')) return new S3Store(root, region)
+  if (root.startsWith('file://') || root.startsWith('/')) return new LocalStore(root)
+  throw usageError(`Storage root "${root}" must be file:///path or s3://bucket[/prefix]`, ['set storage.root in cdcctl.config.json or CDCCTL_STORAGE_ROOT'])
+}
