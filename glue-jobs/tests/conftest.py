@@ -29,6 +29,8 @@ def spark(storage_root):
         extra_conf={
             "spark.sql.adaptive.enabled": "false",
             "spark.sql.shuffle.partitions": "1",
+            # tiny frames: compiling whole-stage code costs more than it saves
+            "spark.sql.codegen.wholeStage": "false",
             # short-lived JVM: the C1 compiler alone warms up faster than C1+C2
             "spark.driver.extraJavaOptions": "-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:+UseParallelGC",
         }, log_level="ERROR")

@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 
 import {usageError} from './errors'
-import {findConfigFile} from './paths'
+import {findConfigFile, PACKAGE_ROOT} from './paths'
 
 export type TargetName = 'aws' | 'local'
 
@@ -20,6 +20,10 @@ export interface Profile {
   health: {slotLagWarnBytes: number}
   /** Glue job names per cdcctl job (aws); filled from Terraform outputs after deploy. */
   glue: {database: string; jobNames: Record<string, string>}
+  /** Where `deploy` finds the Terraform root module and which envs/<env>.tfvars it applies (aws). */
+  deploy: {terraformDir: string; env: string}
+  /** SNS topic `notify` publishes to on aws (env CDCCTL_ALERTS_TOPIC_ARN overrides it). */
+  alerts: {topicArn: string}
   /** Where the resolved values came from, for `config show`. */
   sources: string[]
 }
@@ -61,6 +65,9 @@ function defaults(target: TargetName, stateDir: string, ports: Ports): Omit<Prof
       database: 'cdc',
       jobNames: {'kafka-to-bronze': 'kafka-to-bronze', 'bronze-to-silver': 'bronze-to-silver', 'silver-to-gold': 'silver-to-gold', 'data-quality': 'data-quality'},
     },
+    // A relative terraformDir in the config file is resolved against that file's directory.
+    deploy: {terraformDir: join(PACKAGE_ROOT, 'terraform'), env: 'dev'},
+    alerts: {topicArn: ''},
   }
 }
 

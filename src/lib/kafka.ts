@@ -65,33 +65,43 @@ export async function describeTopics(brokers: string[], options: {includeInterna
   })
 }
 
-export interface TailOptions {
-  fromBeginning: boolean
+export interface RawMessage {
+  topic: string
+  partition: number
+  offset: string
+  key: Buffer | null
+  value: Buffer | null
+  headers: Record<string, string>
+}
+
+export interface ReadOptions {
+  /** Where to start: the oldest retained record, the current end, or offsets per partition. */
+  from: 'beginning' | 'end' | Record<string, string>
   limit?: number
-  /** Stop after this long without a new message (a bounded tail ends by itself). */
+  /** Stop after this long without a new message (a bounded read ends by itself). */
   idleMs?: number
-  onMessage?: (change: ChangeSummary) => void
+  onMessage?: (message: RawMessage) => void
 }
 
 /**
- * Read a topic and summarize each Debezium envelope. The consumer group is a throwaway one,
- * deleted afterwards, and never commits: tailing changes no offsets a pipeline relies on.
+ * Read a topic through a throwaway consumer group that never commits (deleted afterwards), so
+ * reading changes no offsets a pipeline relies on.
  */
-export async function tailTopic(brokers: string[], topic: string, options: TailOptions): Promise<ChangeSummary[]> {
-  const kafka = await kafkaClient(brokers, 'cdcctl-tail')
-  const offsets = await withAdmin(brokers, async (admin) => {
+export async function readTopic(brokers: string[], topic: string, options: ReadOptions): Promise<RawMessage[]> {
+  const kafka = await kafkaClient(brokers, 'cdcctl-read')
+  const ends = await withAdmin(brokers, async (admin) => {
     const topics = await admin.listTopics()
     if (!topics.includes(topic)) {
       throw new CdcError(`Topic ${topic} does not exist`, {code: 'TOPIC_NOT_FOUND', actions: ['cdcctl kafka topics', 'cdcctl connector status']})
     }
     return admin.fetchTopicOffsets(topic)
   })
-  const groupId = `cdcctl-tail-${process.pid}-${Date.now()}`
+  const groupId = `cdcctl-read-${process.pid}-${Date.now()}`
   const consumer = kafka.consumer({groupId})
-  const seen: ChangeSummary[] = []
+  const seen: RawMessage[] = []
   try {
     await consumer.connect()
-    await consumer.subscribe({topic, fromBeginning: options.fromBeginning})
+    await consumer.subscribe({topic, fromBeginning: options.from === 'beginning'})
     await new Promise<void>((resolve, reject) => {
       let idleTimer: NodeJS.Timeout | undefined
       const arm = (): void => {
@@ -100,23 +110,25 @@ export async function tailTopic(brokers: string[], topic: string, options: TailO
         idleTimer = setTimeout(resolve, options.idleMs)
       }
       arm()
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        const from = options.from
+        if (from === 'end') for (const o of ends) consumer.seek({topic, partition: o.partition, offset: o.high})
+        else if (from !== 'beginning') for (const [partition, offset] of Object.entries(from)) consumer.seek({topic, partition: Number(partition), offset})
+      })
       consumer
         .run({
           autoCommit: false,
           eachMessage: async ({partition, message}) => {
             if (options.limit !== undefined && seen.length >= options.limit) return
-            const change = summarize(topic, partition, message.offset, message.key?.toString('utf8') ?? null, message.value?.toString('utf8') ?? null)
-            seen.push(change)
-            options.onMessage?.(change)
+            const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v)]))
+            const raw = {topic, partition, offset: message.offset, key: message.key, value: message.value, headers}
+            seen.push(raw)
+            options.onMessage?.(raw)
             if (options.limit !== undefined && seen.length >= options.limit) resolve()
             else arm()
           },
         })
         .catch(reject)
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        // Without --from-beginning the tail starts at the end the admin API reported.
-        if (!options.fromBeginning) for (const o of offsets) consumer.seek({topic, partition: o.partition, offset: o.high})
-      })
     })
   } catch (error) {
     if (error instanceof CdcError) throw error
@@ -126,4 +138,23 @@ export async function tailTopic(brokers: string[], topic: string, options: TailO
     await withAdmin(brokers, (admin) => admin.deleteGroups([groupId]).catch(() => undefined)).catch(() => undefined)
   }
   return seen
+}
+
+export interface TailOptions {
+  fromBeginning: boolean
+  limit?: number
+  idleMs?: number
+  onMessage?: (change: ChangeSummary) => void
+}
+
+/** Read a topic and summarize each Debezium envelope. */
+export async function tailTopic(brokers: string[], topic: string, options: TailOptions): Promise<ChangeSummary[]> {
+  const toChange = (m: RawMessage): ChangeSummary => summarize(topic, m.partition, m.offset, m.key?.toString('utf8') ?? null, m.value?.toString('utf8') ?? null)
+  const messages = await readTopic(brokers, topic, {
+    from: options.fromBeginning ? 'beginning' : 'end',
+    limit: options.limit,
+    idleMs: options.idleMs,
+    onMessage: options.onMessage ? (m) => options.onMessage?.(toChange(m)) : undefined,
+  })
+  return messages.map(toChange)
 }

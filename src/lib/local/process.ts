@@ -24,6 +24,13 @@ export function pidAlive(pid: number, marker?: string): boolean {
   } catch {
     return false
   }
+  // A killed child that nobody has reaped yet is a zombie: it answers signals but is gone.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false
+  } catch {
+    return false
+  }
   if (!marker) return true
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)

@@ -1,0 +1,1 @@
+"""Data-quality checks over the lake: rules (YAML), one pure check per rule type, the Postgres source."""

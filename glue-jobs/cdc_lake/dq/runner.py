@@ -1,0 +1,163 @@
+"""Run selected rules against the lake: read each table once, call the pure checks, shape results.
+
+The edges live here: catalog lookups, the one consistent read of the Postgres source, and writing
+the report to {root}/dq/results/<run id>.json.
+"""
+import json
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
+
+from ..session import table_name
+from ..tables import TABLES
+from . import checks
+
+
+class MissingTableError(RuntimeError):
+    pass
+
+
+def _silver_spec(table):
+    name = table[len("silver_"):] if table.startswith("silver_") else None
+    return TABLES.get(name)
+
+
+def check_tables_exist(spark, rules):
+    for rule in rules:
+        for table in rule.tables():
+            if not spark.catalog.tableExists(table_name(table)):
+                hint = "run bronze_to_silver first" if table.startswith("silver_") else (
+                    "run silver_to_gold first" if table.startswith("gold_") else "check the table name")
+                raise MissingTableError(
+                    f"table {table_name(table)} named by rule '{rule.name}' (line {rule.line}) does not exist: {hint}")
+
+
+def _reconcile_columns(rule, silver_df):
+    if "columns" in rule.params:
+        return list(rule.params["columns"])
+    spec = _silver_spec(rule.table)
+    if spec is None:
+        raise ValueError(f"rule '{rule.name}': 'columns' is needed for {rule.table}, which is not a known silver table")
+    return spec.business_columns
+
+
+def _status(outcome, severity):
+    if outcome.passed:
+        return "pass"
+    return "fail" if severity == "fail" else "warn"
+
+
+class _Tables:
+    """Each lake table read once per run; `rows(t, rule)` are current rows unless all_rows."""
+
+    def __init__(self, spark):
+        self.spark, self._all = spark, {}
+
+    def all(self, table):
+        if table not in self._all:
+            self._all[table] = self.spark.table(table_name(table))
+        return self._all[table]
+
+    def rows(self, table, all_rows=False):
+        df = self.all(table)
+        return df if all_rows or "_is_current" not in df.columns else df.where(F.col("_is_current"))
+
+
+def _run_one(rule, tables, source_rows, now):
+    p, key, limit = rule.params, rule.key, rule.sample_limit
+    rows = tables.rows(rule.table, p.get("all_rows", False))
+    if rule.type == "row_count":
+        return checks.row_count(rows, p.get("min"), p.get("max"))
+    if rule.type == "not_null":
+        return checks.not_null(rows, p["columns"], key, p.get("max_null_fraction", 0.0), limit)
+    if rule.type == "unique":
+        return checks.unique(rows, p["columns"], limit)
+    if rule.type == "accepted_values":
+        return checks.accepted_values(rows, p["column"], p["values"], key, p.get("allow_null", True), limit)
+    if rule.type == "range":
+        return checks.value_range(rows, p["column"], key, p.get("min"), p.get("max"), limit)
+    if rule.type == "regex":
+        return checks.regex(rows, p["column"], p["pattern"], key, limit)
+    if rule.type == "freshness":
+        return checks.freshness(tables.all(rule.table), p["max_age"], p.get("column", "_valid_from"), now)
+    if rule.type == "referential":
+        ref = tables.rows(p["ref_table"])
+        return checks.referential(rows, p["column"], ref, p.get("ref_column", "id"), key, limit)
+    if rule.type == "scd2":
+        return checks.scd2(tables.all(rule.table), key, limit)
+    if rule.type == "reconcile_source":
+        columns = _reconcile_columns(rule, rows)
+        schema = StructType([rows.schema[c] for c in columns])
+        source_df = tables.spark.createDataFrame(source_rows[p["source_table"]], schema)
+        return checks.compare_rows(rows.select(*columns), source_df, key, columns, limit)
+    if rule.type == "gold_consistency":
+        return checks.gold_consistency(rows, p["expr"], tables.rows(p["silver_table"]), p["silver_expr"],
+                                       p.get("tolerance", 0))
+    raise ValueError(f"unknown rule type {rule.type!r}")
+
+
+def run_rules(spark, rules, read_source=None, now=None):
+    """[Rule] -> [result dict]. `read_source({source table: [columns]})` is called once, if needed."""
+    check_tables_exist(spark, rules)
+    tables = _Tables(spark)
+    wanted = {}
+    for rule in rules:
+        if rule.type == "reconcile_source":
+            wanted[rule.params["source_table"]] = _reconcile_columns(rule, tables.all(rule.table))
+    source_rows, source_error = {}, None
+    if wanted:
+        try:
+            source_rows = read_source(wanted)
+        except Exception as exc:  # noqa: BLE001 - reported on every reconcile rule, the others still run
+            source_error = str(exc).splitlines()[0]
+    results = []
+    for rule in rules:
+        base = {"name": rule.name, "type": rule.type, "table": rule.table, "severity": rule.severity}
+        if rule.type == "reconcile_source" and source_error:
+            results.append({**base, "status": "error", "observed": None, "expected": None, "sample_keys": [],
+                            "message": source_error})
+            continue
+        try:
+            outcome = _run_one(rule, tables, source_rows, now)
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others' results
+            lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+            results.append({**base, "status": "error", "observed": None, "expected": None, "sample_keys": [],
+                            "message": f"{type(exc).__name__}: {lines[0] if lines else ''}"})
+            continue
+        results.append({**base, "status": _status(outcome, rule.severity), "observed": checks.jsonable(outcome.observed),
+                        "expected": checks.jsonable(outcome.expected), "sample_keys": outcome.sample_keys,
+                        "message": outcome.message})
+    return results
+
+
+def passed(results):
+    """False when a fail-severity rule failed or could not run."""
+    return not any(r["status"] == "fail" or (r["status"] == "error" and r["severity"] == "fail") for r in results)
+
+
+def results_uri(storage_root, run_id):
+    return f"{storage_root.rstrip('/')}/dq/results/{run_id}.json"
+
+
+def write_report(storage_root, run_id, report):
+    """Write the report where `cdcctl dq history` finds it; atomic on a local root."""
+    uri = results_uri(storage_root, run_id)
+    body = json.dumps(report, indent=2, default=str)
+    if uri.startswith("s3://"):
+        import boto3
+
+        bucket, _, key = uri[5:].partition("/")
+        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"),
+                                      ContentType="application/json")
+        return uri
+    path = Path(urlparse(uri).path if uri.startswith("file://") else uri)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(body)
+    os.replace(tmp, path)
+    return uri

@@ -1,0 +1,83 @@
+import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+
+import type {Profile, ProfileInput} from '../config'
+import {registerSecret} from '../redact'
+import type {TerraformOutput} from '../terraform'
+
+export interface StoredOutputs {
+  /** `{stateDir}/outputs/<profile>.json`: merged over the profile by loadProfile. */
+  profileFile: string
+  /** `{stateDir}/outputs/<profile>.terraform.json`: every non-sensitive Terraform output, as Terraform named it. */
+  terraformFile: string
+  profile: ProfileInput
+  outputs: Record<string, unknown>
+}
+
+export const outputFiles = (profile: Profile) => ({
+  profileFile: join(profile.stateDir, 'outputs', `${profile.name}.json`),
+  terraformFile: join(profile.stateDir, 'outputs', `${profile.name}.terraform.json`),
+})
+
+/** Sensitive outputs are dropped here, before anything can print or store them. */
+export function publicOutputs(raw: Record<string, TerraformOutput>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [name, o] of Object.entries(raw).sort(([a], [b]) => a.localeCompare(b))) {
+    if (o.sensitive) {
+      if (typeof o.value === 'string') registerSecret(o.value)
+      continue
+    }
+    out[name] = o.value
+  }
+  return out
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+
+/** The root module's outputs (terraform/outputs.tf) as the profile keys every command reads. */
+export function toProfileInput(outputs: Record<string, unknown>): ProfileInput {
+  const p: ProfileInput = {}
+  if (str(outputs.region)) p.region = str(outputs.region)
+  if (str(outputs.data_lake_bucket)) p.storage = {root: `s3://${outputs.data_lake_bucket as string}`}
+  if (str(outputs.connect_url)) p.connect = {url: str(outputs.connect_url)}
+  const brokers = outputs.kafka_bootstrap_servers
+  if (Array.isArray(brokers)) p.kafka = {brokers: brokers.map(String)}
+  else if (str(brokers)) p.kafka = {brokers: (brokers as string).split(',').map((b) => b.trim()).filter(Boolean)}
+  const glue: NonNullable<ProfileInput['glue']> = {}
+  if (str(outputs.glue_database)) glue.database = str(outputs.glue_database)
+  if (outputs.glue_job_names && typeof outputs.glue_job_names === 'object') glue.jobNames = outputs.glue_job_names as Record<string, string>
+  if (Object.keys(glue).length > 0) p.glue = glue
+  if (str(outputs.db_secret_name)) p.postgres = {secretName: str(outputs.db_secret_name)}
+  if (str(outputs.alerts_topic_arn)) p.alerts = {topicArn: str(outputs.alerts_topic_arn)}
+  return p
+}
+
+function writeAtomic(path: string, value: unknown): void {
+  mkdirSync(dirname(path), {recursive: true})
+  const tmp = `${path}.tmp-${process.pid}`
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n')
+  renameSync(tmp, path)
+}
+
+/** Store the outputs so every later command of this profile finds its endpoints. */
+export function storeOutputs(profile: Profile, raw: Record<string, TerraformOutput>): StoredOutputs {
+  const outputs = publicOutputs(raw)
+  const input = toProfileInput(outputs)
+  const files = outputFiles(profile)
+  writeAtomic(files.profileFile, input)
+  writeAtomic(files.terraformFile, outputs)
+  return {...files, profile: input, outputs}
+}
+
+export function readStoredOutputs(profile: Profile): StoredOutputs | undefined {
+  const files = outputFiles(profile)
+  if (!existsSync(files.profileFile)) return undefined
+  const read = (p: string) => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>) : {})
+  return {...files, profile: read(files.profileFile) as ProfileInput, outputs: read(files.terraformFile)}
+}
+
+export function removeStoredOutputs(profile: Profile): void {
+  const files = outputFiles(profile)
+  rmSync(files.profileFile, {force: true})
+  rmSync(files.terraformFile, {force: true})
+}

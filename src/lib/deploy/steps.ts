@@ -1,0 +1,66 @@
+import {createInterface} from 'node:readline/promises'
+
+import {usageError} from '../errors'
+import type {PlanSummary} from '../terraform'
+import {type Progress, renderTable} from '../ui'
+
+export type StepStatus = 'failed' | 'ok' | 'skipped'
+
+export interface StepRecord {
+  step: string
+  status: StepStatus
+  durationMs: number
+  detail?: string
+}
+
+/** Runs the steps of deploy/plan/destroy one after another with a spinner each, and records how each went. */
+export class Steps {
+  readonly records: StepRecord[] = []
+
+  constructor(private readonly progress: (text: string) => Promise<Progress>) {}
+
+  async run<T>(step: string, text: string, fn: () => Promise<T>, detail?: (result: T) => string | undefined): Promise<T> {
+    const started = Date.now()
+    const spinner = await this.progress(text)
+    try {
+      const result = await fn()
+      const d = detail?.(result)
+      this.records.push({step, status: 'ok', durationMs: Date.now() - started, ...(d ? {detail: d} : {})})
+      spinner.stop(`${step}${d ? `: ${d}` : ''}`)
+      return result
+    } catch (error) {
+      this.records.push({step, status: 'failed', durationMs: Date.now() - started})
+      spinner.stop()
+      throw error
+    }
+  }
+
+  skip(step: string, detail: string): void {
+    this.records.push({step, status: 'skipped', durationMs: 0, detail})
+  }
+}
+
+export const planLine = (s: PlanSummary): string =>
+  `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy${s.replace > 0 ? ` (${s.replace} replaced)` : ''}.`
+
+export function renderPlan(s: PlanSummary): string {
+  if (s.resources.length === 0) return 'No changes: the infrastructure matches the configuration.'
+  return `${renderTable(s.resources as unknown as Record<string, unknown>[], ['action', 'address'])}\n${planLine(s)}`
+}
+
+export const interactive = (): boolean => Boolean(process.stdin.isTTY && process.stderr.isTTY)
+
+/** Ask on the terminal (stderr, so stdout stays the result); the caller decides what the answer means. */
+export async function ask(question: string): Promise<string> {
+  const rl = createInterface({input: process.stdin, output: process.stderr})
+  try {
+    return (await rl.question(question)).trim()
+  } finally {
+    rl.close()
+  }
+}
+
+/** Off a terminal nobody can answer a prompt, so the flag that answers it is required. */
+export function requireNonInteractiveApproval(flag: string, command: string): void {
+  if (!interactive()) throw usageError(`${command} changes infrastructure and there is no terminal to confirm on`, [`pass ${flag}`, `cdcctl ${command} --dry-run to review the plan first`])
+}
