@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from airflow.models.dagbag import DagBag
 from airflow.sdk import TriggerRule
 
-from conftest import DAGS_FOLDER, REPO
+REPO = Path(__file__).resolve().parents[2]
+DAGS_FOLDER = REPO / "airflow" / "dags"
 
 DAG_ID = "cdc_pipeline_orchestration"
 PIPELINE = [
@@ -40,7 +42,7 @@ def load_dag(monkeypatch=None, **env):
             monkeypatch.setenv(key, value)
     bag = DagBag(dag_folder=str(DAGS_FOLDER), include_examples=False)
     assert bag.import_errors == {}, bag.import_errors
-    return bag.get_dag(DAG_ID)
+    return bag.dags[DAG_ID]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,8 @@ def test_dagbag_loads_the_dag_without_import_errors(dag):
 
 
 def test_runs_hourly_without_catchup_one_run_at_a_time(dag):
-    assert dag.timetable.summary == "@hourly"
+    assert dag.schedule == "@hourly"
+    assert dag.timetable.summary == "0 * * * *"
     assert dag.catchup is False
     assert dag.max_active_runs == 1
 

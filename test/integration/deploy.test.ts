@@ -74,7 +74,7 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
   const runs: CliResult[] = []
 
   const run = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> => {
-    const res = await cdcctl(args, {cwd, env: {...moto.env, CDCCTL_TERRAFORM_BIN: join(cwd, 'bin', 'terraform'), FAKE_TF_LOG: log, FAKE_TF_FAIL: '', CDCCTL_PROFILE: '', ...env}})
+    const res = await cdcctl(args, {cwd, env: {...moto.env, CDCCTL_TERRAFORM_BIN: join(cwd, 'bin', 'terraform'), FAKE_TF_LOG: log, FAKE_TF_FAIL: '', ...env}})
     runs.push(res)
     return res
   }
@@ -124,7 +124,7 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
   })
 
   it('a local profile is a usage error pointing to --profile aws', async () => {
-    const res = await run(['deploy', '--auto-approve'])
+    const res = await run(['deploy', '--profile', 'local', '--auto-approve'])
     expect(res.code).to.equal(2)
     expect(isOneLineError(res.stderr), res.stderr).to.equal(true)
     expect(res.stderr).to.contain('--profile aws')

@@ -6,6 +6,8 @@ most `limit` of them.
 """
 import datetime
 import decimal
+import functools
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -31,11 +33,15 @@ def jsonable(value):
     return value
 
 
+def _any(conditions):
+    return functools.reduce(operator.or_, conditions)
+
+
 def _sample(df: DataFrame, key, limit):
     if limit <= 0:
         return []
     cols = [key] if isinstance(key, str) else list(key)
-    rows = df.select(*cols).where(F.coalesce(*[F.col(c).isNotNull() for c in cols])).distinct() \
+    rows = df.select(*cols).where(_any([F.col(c).isNotNull() for c in cols])).distinct() \
         .orderBy(*cols).limit(limit).collect()
     return [jsonable(r[0]) if len(cols) == 1 else jsonable(list(r)) for r in rows]
 
@@ -60,7 +66,7 @@ def not_null(df: DataFrame, columns, key, max_null_fraction=0.0, limit=10) -> Ou
     over = {c: n for c, n in nulls.items() if n > 0 and (total == 0 or n / total > max_null_fraction)}
     if not over:
         return Outcome(True, nulls, f"null fraction <= {max_null_fraction}")
-    bad = df.where(F.coalesce(*[F.col(c).isNull() for c in over]) if len(over) > 1 else F.col(next(iter(over))).isNull())
+    bad = df.where(_any([F.col(c).isNull() for c in over]))
     message = ", ".join(f"{c}: {n} of {total} null" for c, n in over.items())
     return Outcome(False, nulls, f"null fraction <= {max_null_fraction}", _sample(bad, key, limit), message)
 
