@@ -57,6 +57,7 @@ python_env .venv runtime/requirements.txt
 $only_runtime && exit 0
 
 [ -f runtime/requirements-checkov.txt ] && python_env .venv-checkov runtime/requirements-checkov.txt
+[ -f runtime/requirements-airflow.txt ] && python_env .venv-airflow runtime/requirements-airflow.txt
 
 # 4. npm packages and the build.
 want=$(sum package-lock.json)

@@ -28,12 +28,12 @@ mocha_suite() { # name, mocha args...
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 }
 
-pytest_suite() { # dirs...
-  local dirs=() d
+pytest_suite() { # venv, dirs...
+  local venv=$1 dirs=() d; shift
   for d in "$@"; do [ -d "$d" ] && dirs+=("$d"); done
   [ ${#dirs[@]} -eq 0 ] && return 0
-  echo "== pytest: ${dirs[*]}"
-  .venv/bin/python -m pytest -q -p no:cacheprovider "${dirs[@]}" 2>&1 | tee "$out/pytest.log"
+  echo "== pytest ($venv): ${dirs[*]}"
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider "${dirs[@]}" 2>&1 | tee "$out/pytest.log"
   local last p f e
   last=$(grep -E '[0-9]+ (passed|failed|error)' "$out/pytest.log" | tail -1)
   p=$(grep -Eo '[0-9]+ passed' <<<"$last" | grep -Eo '[0-9]+')
@@ -52,7 +52,8 @@ if gate bootstrap bash scripts/bootstrap.sh; then
   mocha_suite unit 'test/unit/**/*.test.ts'
   gate "local stack up" node bin/run.js local up
   mocha_suite integration 'test/integration/**/*.test.ts'
-  pytest_suite glue-jobs/tests terraform/tests docker/tests airflow/tests
+  pytest_suite .venv glue-jobs/tests terraform/tests docker/tests
+  [ -d airflow/tests ] && pytest_suite .venv-airflow airflow/tests
   [ -x scripts/checkov.sh ] && gate checkov bash scripts/checkov.sh
 fi
 stop_stack

@@ -171,7 +171,8 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     expect({add: result.plan.add, change: result.plan.change, destroy: result.plan.destroy, replace: result.plan.replace}).to.deep.equal({add: 2, change: 1, destroy: 1, replace: 1})
     expect(result.plan.resources.map((r) => r.address)).to.not.include('data.aws_caller_identity.current')
 
-    const scripts = readdirSync(join(ROOT, 'glue-jobs')).filter((f) => f.endsWith('.py')).map((f) => `scripts/${f}`)
+    const pyIn = (dir: string, prefix: string) => (existsSync(join(ROOT, dir)) ? readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.py')).map((f) => `${prefix}/${f}`) : [])
+    const scripts = [...pyIn('glue-jobs', 'scripts'), ...pyIn(join('airflow', 'dags'), 'dags')]
     expect(result.upload?.uploaded).to.include.members([...scripts, 'scripts/cdc_lake.zip'])
     expect(result.upload?.unchanged).to.deep.equal([])
     expect(await objectKeys()).to.include.members([...scripts, 'scripts/cdc_lake.zip', 'scripts/.manifest.json'])

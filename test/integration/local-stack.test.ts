@@ -65,6 +65,13 @@ describe('local stack', function () {
     expect((await cdcctl(['health'])).code).to.equal(0)
   })
 
+  it('--runtime docker without a Docker engine is a one-line error that points to the native stack', async () => {
+    const res = await cdcctl(['local', 'up', '--runtime', 'docker'], {env: {CDCCTL_DOCKER_BIN: 'docker-is-not-installed'}})
+    expect(res.code).to.equal(2)
+    expect(isOneLineError(res.stderr), res.stderr).to.equal(true)
+    expect(res.stderr).to.contain('--runtime native')
+  })
+
   it('logs prints the tail of a component log', async () => {
     const res = json<{result: {lines: string[]; file: string}}>(await cdcctl(['local', 'logs', 'kafka', '--lines', '5', '--json']))
     expect(res.result.file).to.match(/logs\/kafka\.log$/)

@@ -1,6 +1,7 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
+import {dockerDown} from '../../lib/local/docker'
 import {type ComponentState, COMPONENT_NAMES, down} from '../../lib/local/stack'
 import {renderTable} from '../../lib/ui'
 
@@ -11,9 +12,16 @@ export default class LocalDown extends BaseCommand<typeof LocalDown> {
   static description = 'Data is kept under the state directory; the next `local up` resumes from it.'
   static examples = ['<%= config.bin %> local down', '<%= config.bin %> local down connect']
   static strict = false
+  static flags = {runtime: Flags.string({description: 'native: processes cdcctl starts (default); docker: docker/docker-compose.yml where a Docker engine runs.', options: ['native', 'docker'], default: 'native'})}
   static args = {component: Args.string({description: `Components to stop (default all): ${COMPONENT_NAMES.join(', ')}`, required: false})}
 
   async run(): Promise<LocalDownResult> {
+    if (this.flags.runtime === 'docker') {
+      const progress = await this.progress('docker compose down')
+      await dockerDown((line) => progress.update(line))
+      progress.stop('stopped (docker)')
+      return {components: []}
+    }
     const progress = await this.progress('stopping the local stack')
     const components = await down(this.target().profile, this.positional, (step) => progress.update(step))
     progress.stop('stopped')

@@ -1,6 +1,7 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
+import {dockerUp} from '../../lib/local/docker'
 import {ensureRuntime} from '../../lib/bootstrap'
 import {type ComponentState, COMPONENT_NAMES, up} from '../../lib/local/stack'
 import {renderTable} from '../../lib/ui'
@@ -12,9 +13,16 @@ export default class LocalUp extends BaseCommand<typeof LocalUp> {
   static description = 'Idempotent: starts only what is not running, installs what is missing first, and waits until every component answers.'
   static examples = ['<%= config.bin %> local up', '<%= config.bin %> local up kafka', '<%= config.bin %> local up --json']
   static strict = false
+  static flags = {runtime: Flags.string({description: 'native: processes cdcctl starts (default); docker: docker/docker-compose.yml where a Docker engine runs.', options: ['native', 'docker'], default: 'native'})}
   static args = {component: Args.string({description: `Components to start (default all): ${COMPONENT_NAMES.join(', ')}`, required: false})}
 
   async run(): Promise<LocalUpResult> {
+    if (this.flags.runtime === 'docker') {
+      const progress = await this.progress('docker compose up --wait')
+      await dockerUp((line) => progress.update(line))
+      progress.stop('local stack is up (docker)')
+      return {components: []}
+    }
     const profile = this.target().profile
     const progress = await this.progress('preparing the local runtime')
     ensureRuntime({quiet: this.jsonEnabled()})

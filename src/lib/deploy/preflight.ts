@@ -32,7 +32,7 @@ async function callerIdentity(region: string): Promise<{account: string; arn: st
     const res = await new STSClient({region}).send(new GetCallerIdentityCommand({}))
     return {account: res.Account ?? '', arn: res.Arn ?? ''}
   } catch (error) {
-    throw new CdcError(`AWS credentials are not usable in ${region}: ${firstLine((error as Error).message)}`, {
+    throw new CdcError(`AWS identity check (STS GetCallerIdentity) failed in ${region}: ${firstLine((error as Error).message)}`, {
       code: 'AWS_CREDENTIALS',
       exit: EXIT.usage,
       actions: ['set AWS_PROFILE (or run aws sso login) and AWS_REGION'],

@@ -25,7 +25,7 @@ function docker(args: string[], onLine?: (line: string) => void): Promise<Run> {
     child.stderr.on('data', collect)
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') {
-        reject(new CdcError('Docker is not installed (no `docker` on PATH)', {code: 'DOCKER_NOT_FOUND', exit: EXIT.usage, actions: ['install Docker with the compose plugin', 'or use the native stack: cdcctl local up --runtime native']}))
+        reject(new CdcError('Docker is not installed (no `docker` on PATH)', {code: 'DOCKER_NOT_FOUND', exit: EXIT.usage, actions: ['install Docker with the compose plugin', 'use the native stack: cdcctl local up --runtime native']}))
       } else {
         reject(error)
       }
@@ -43,7 +43,7 @@ export async function ensureDockerEngine(): Promise<void> {
     throw new CdcError(`No Docker engine is reachable: ${lastLine(info.output) || 'docker info failed'}`, {
       code: 'DOCKER_ENGINE_DOWN',
       exit: EXIT.usage,
-      actions: ['start Docker (Docker Desktop, colima or dockerd)', 'or use the native stack: cdcctl local up --runtime native'],
+      actions: ['start Docker (Docker Desktop, colima or dockerd)', 'use the native stack: cdcctl local up --runtime native'],
     })
   }
 }

@@ -1,0 +1,75 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command'
+import {countStatuses, type DqAlert, publishFailure, type RuleResult, type RuleStatus, runDataQuality, validateRules} from '../../lib/dq'
+import {renderTable} from '../../lib/ui'
+
+export interface DqCheckResult {
+  runId: string
+  passed: boolean
+  startedAt: string
+  finishedAt: string
+  counts: Record<RuleStatus, number>
+  rules: RuleResult[]
+  alert: DqAlert | null
+}
+
+export default class DqCheck extends BaseCommand<typeof DqCheck> {
+  static summary = 'Check silver and gold against the data-quality rules (SCD2 invariants, source reconciliation, gold totals…).'
+  static description = 'Runs the data-quality job (spark-submit locally, Glue on aws) and prints one line per rule. Exits 1 when a rule of severity fail fails; warnings only warn. reconcile_source compares silver with Postgres and expects the pipeline to have caught up with a quiet source.'
+  static examples = [
+    '<%= config.bin %> dq check',
+    '<%= config.bin %> dq check --table silver_users --only scd2 --only reconcile_source',
+    '<%= config.bin %> dq check --rules my-rules.yaml --json',
+    '<%= config.bin %> dq check --profile aws',
+  ]
+
+  static flags = {
+    rules: Flags.string({description: 'Rules file (YAML, see dq/rules.schema.json). Default: the packaged dq/rules.yaml.'}),
+    table: Flags.string({description: 'Only rules on this table (repeatable).', multiple: true, default: []}),
+    only: Flags.string({description: 'Only rules of this type, e.g. scd2, reconcile_source (repeatable).', multiple: true, default: []}),
+    timeout: Flags.integer({description: 'Seconds to wait for the job.', default: 3600, min: 1}),
+  }
+
+  async run(): Promise<DqCheckResult> {
+    const selection = {rulesFile: this.flags.rules, tables: this.flags.table, only: this.flags.only}
+    const rules = await validateRules(selection)
+    const target = this.target()
+    const progress = await this.progress(`data-quality: ${rules.rules} rule(s) starting`)
+    const {run, report} = await runDataQuality(target, selection, this.flags.timeout, (r) => progress.update(`data-quality: ${r.state} (${r.durationSec ?? 0}s)`))
+    progress.stop()
+
+    this.say(renderTable(report.rules.map((r) => ({
+      rule: r.name,
+      table: r.table,
+      status: r.status === 'pass' ? 'pass' : r.status.toUpperCase(),
+      result: `${cell(r.observed)} vs ${cell(r.expected)}`,
+      keys: r.sample_keys.length > 0 ? r.sample_keys.map((k) => cell(k)).join(', ') : '-',
+    })), ['rule', 'table', 'status', 'result', 'keys'], ['rule', 'table', 'status', 'observed vs expected', 'failing sample keys']))
+    for (const r of report.rules.filter((x) => x.status === 'warn' || (x.status === 'error' && x.severity === 'warn'))) {
+      this.warn(`${r.name} (${r.table}): ${r.message || r.status}`)
+    }
+
+    let alert: DqAlert | null = null
+    if (!report.passed && target.name === 'aws') {
+      const topic = process.env.CDCCTL_ALERTS_TOPIC_ARN
+      if (topic) alert = await publishFailure(target, report, topic)
+      else this.warn('no alerts topic: set CDCCTL_ALERTS_TOPIC_ARN to publish failing checks to SNS')
+    }
+
+    const counts = countStatuses(report.rules)
+    const failing = report.rules.filter((r) => r.severity === 'fail' && (r.status === 'fail' || r.status === 'error'))
+    if (report.passed) {
+      this.say(`Data quality passed: ${counts.pass} pass, ${counts.warn} warn (run ${run.runId})`)
+    } else {
+      this.say(`Data quality FAILED: ${failing.map((r) => `${r.name}: ${r.message}`).join('; ')} (run ${run.runId})`)
+      process.exitCode = 1
+    }
+    return {runId: report.run_id, passed: report.passed, startedAt: report.started_at, finishedAt: report.finished_at, counts, rules: report.rules, alert}
+  }
+}
+
+function cell(value: unknown): string {
+  const text = value === null || value === undefined ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value)
+  return text.length > 60 ? text.slice(0, 57) + '...' : text
+}
