@@ -73,6 +73,7 @@ default_args = {
 }
 
 JOB_TIMEOUT = timedelta(minutes=90)
+SILVER_TABLES = ["silver_users", "silver_products", "silver_orders"]
 RUN = "{{ dag.dag_id }} run {{ run_id }}"
 
 with DAG(
@@ -100,7 +101,12 @@ with DAG(
     bronze_to_silver = cli_task("bronze_to_silver", "job run bronze-to-silver", execution_timeout=JOB_TIMEOUT)
 
     # Phase 4: exit 1 when a fail-severity rule fails, which stops gold from being built on bad silver.
-    data_quality_check = cli_task("data_quality_check", "dq check", execution_timeout=JOB_TIMEOUT)
+    # Silver rules only: gold does not exist yet on a first run, and this run's gold is not built yet.
+    data_quality_check = cli_task(
+        "data_quality_check",
+        "dq check " + " ".join(f"--table {t}" for t in SILVER_TABLES),
+        execution_timeout=JOB_TIMEOUT,
+    )
 
     # Phase 5 and 6.
     silver_to_gold = cli_task("silver_to_gold", "job run silver-to-gold", execution_timeout=JOB_TIMEOUT)

@@ -28,7 +28,7 @@ COMMANDS = {
     "setup_debezium_connector": "connector register",
     "kafka_to_bronze": "job run kafka-to-bronze",
     "bronze_to_silver": "job run bronze-to-silver",
-    "data_quality_check": "dq check",
+    "data_quality_check": "dq check --table silver_users --table silver_products --table silver_orders",
     "silver_to_gold": "job run silver-to-gold",
     "notify_success": "notify --status success --message",
     "notify_failure": "notify --status failure --message",

@@ -1,5 +1,6 @@
 import {CDC_TABLES} from './config'
 import {topicFor} from './connect/debezium'
+import {ecsChecks} from './ecs'
 import {CdcError} from './errors'
 import {withAdmin} from './kafka'
 import {slotInfo, withPostgres} from './postgres'
@@ -9,7 +10,7 @@ import {formatBytes} from './ui'
 export type CheckStatus = 'fail' | 'ok' | 'warn'
 
 export interface HealthCheck {
-  component: 'connect' | 'kafka' | 'postgres'
+  component: 'connect' | 'ecs' | 'kafka' | 'postgres'
   check: string
   status: CheckStatus
   detail: string
@@ -88,8 +89,9 @@ async function connectChecks(target: Target): Promise<HealthCheck[]> {
   }
 }
 
-/** Postgres, Kafka and Connect checked in parallel; healthy when nothing failed (warnings allowed). */
+/** Postgres, Kafka, Connect (and on aws the ECS services) checked in parallel; healthy when nothing failed (warnings allowed). */
 export async function checkHealth(target: Target): Promise<HealthReport> {
-  const checks = (await Promise.all([postgresChecks(target), kafkaChecks(target), connectChecks(target)])).flat()
+  const ecs = target.name === 'aws' ? ecsChecks(target.profile) : Promise.resolve([])
+  const checks = (await Promise.all([postgresChecks(target), kafkaChecks(target), connectChecks(target), ecs])).flat()
   return {healthy: checks.every((c) => c.status !== 'fail'), checks}
 }

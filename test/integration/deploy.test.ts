@@ -10,6 +10,9 @@ import {type Moto, startMoto} from '../helpers/moto'
 const BUCKET = 'cdcctl-dev-lake-test'
 const SECRET = 'TopSecret-Value-9f2c1'
 const CONNECT_URL = 'http://connect.cdcctl.internal:8083'
+const ECS_CLUSTER = 'cdcctl-dev'
+const DEBEZIUM_SERVICE = 'cdcctl-dev-debezium'
+const AIRFLOW_SERVICE = 'cdcctl-dev-airflow'
 
 /** A recording stand-in for the terraform binary: logs argv and cwd, prints canned JSON, fails the step named in FAKE_TF_FAIL. */
 const STAND_IN = `#!${process.execPath}
@@ -35,6 +38,8 @@ const outputs = {
   db_secret_name: {sensitive: false, type: 'string', value: 'cdcctl-dev/db-credentials'},
   db_secret_arn: {sensitive: false, type: 'string', value: 'arn:aws:secretsmanager:ap-south-1:123456789012:secret:cdcctl-dev/db-credentials-AbCdEf'},
   alerts_topic_arn: {sensitive: false, type: 'string', value: 'arn:aws:sns:ap-south-1:123456789012:cdcctl-dev-alerts'},
+  ecs_cluster_name: {sensitive: false, type: 'string', value: '${ECS_CLUSTER}'},
+  ecs_service_names: {sensitive: false, type: ['object', {debezium: 'string', airflow: 'string'}], value: {debezium: '${DEBEZIUM_SERVICE}', airflow: process.env.FAKE_TF_AIRFLOW_SERVICE || '${AIRFLOW_SERVICE}'}},
   db_master_password: {sensitive: true, type: 'string', value: '${SECRET}'},
 }
 switch (step) {
@@ -61,6 +66,7 @@ type DeployJson = {
     plan: {add: number; change: number; destroy: number; replace: number; resources: {address: string; action: string}[]}
     steps: {step: string; status: string}[]
     upload: {uploaded: string[]; unchanged: string[]} | null
+    services: {service: string; desired: number; running: number; stable: boolean}[] | null
     outputsFile: string | null
   }
 }
@@ -85,6 +91,22 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     const sdk = await import('@aws-sdk/client-s3')
     return {sdk, client: new sdk.S3Client({region: 'ap-south-1', endpoint: moto.url, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})}
   }
+  /*
+   * The ECS services the stand-in's outputs name, in moto: CreateService leaves runningCount 0 (tasks not started,
+   * not stable); UpdateService with a desiredCount is moto's scheduler starting them (running = desired, stable).
+   */
+  const ecs = async () => {
+    const sdk = await import('@aws-sdk/client-ecs')
+    return {sdk, client: new sdk.ECSClient({region: 'ap-south-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})}
+  }
+  const createService = async (name: string) => {
+    const {sdk, client} = await ecs()
+    await client.send(new sdk.CreateServiceCommand({cluster: ECS_CLUSTER, serviceName: name, taskDefinition: 'cdcctl-dev-task', desiredCount: 1, launchType: 'FARGATE'}))
+  }
+  const startTasks = async (name: string) => {
+    const {sdk, client} = await ecs()
+    await client.send(new sdk.UpdateServiceCommand({cluster: ECS_CLUSTER, service: name, desiredCount: 1}))
+  }
   const objectKeys = async (): Promise<string[]> => {
     const {sdk, client} = await s3()
     const res = await client.send(new sdk.ListObjectsV2Command({Bucket: BUCKET}))
@@ -106,6 +128,13 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     writeFileSync(join(cwd, 'cdcctl.config.json'), JSON.stringify({profiles: {aws: {target: 'aws', stateDir: 'state', deploy: {terraformDir: 'terraform', env: 'dev'}}}}))
     const {sdk, client} = await s3()
     await client.send(new sdk.CreateBucketCommand({Bucket: BUCKET, CreateBucketConfiguration: {LocationConstraint: 'ap-south-1'}}))
+    const e = await ecs()
+    await e.client.send(new e.sdk.CreateClusterCommand({clusterName: ECS_CLUSTER}))
+    await e.client.send(new e.sdk.RegisterTaskDefinitionCommand({family: 'cdcctl-dev-task', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '512', memory: '1024', containerDefinitions: [{name: 'app', image: 'busybox', essential: true}]}))
+    for (const name of [DEBEZIUM_SERVICE, AIRFLOW_SERVICE]) {
+      await createService(name)
+      await startTasks(name)
+    }
   })
 
   beforeEach(() => rmSync(log, {force: true}))
@@ -142,7 +171,7 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     expect(res.code, res.stderr).to.equal(0)
     expect(steps()).to.deep.equal(['version', 'init', 'plan', 'show'])
     const out = json<DeployJson>(res)
-    expect(out.result.steps.map((s) => `${s.step}:${s.status}`)).to.deep.equal(['preflight:ok', 'init:ok', 'plan:ok', 'show:ok', 'apply:skipped', 'outputs:skipped', 'upload:skipped'])
+    expect(out.result.steps.map((s) => `${s.step}:${s.status}`)).to.deep.equal(['preflight:ok', 'init:ok', 'plan:ok', 'show:ok', 'apply:skipped', 'outputs:skipped', 'upload:skipped', 'services:skipped'])
     expect(out.result.upload).to.equal(null)
     expect(existsSync(join(cwd, 'state', 'outputs', 'aws.json'))).to.equal(false)
   })
@@ -167,7 +196,8 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
 
     const result = json<DeployJson>(res).result
     expect(result.env).to.equal('dev')
-    expect(result.steps.map((s) => `${s.step}:${s.status}`)).to.deep.equal(['preflight:ok', 'init:ok', 'plan:ok', 'show:ok', 'apply:ok', 'outputs:ok', 'upload:ok'])
+    expect(result.steps.map((s) => `${s.step}:${s.status}`)).to.deep.equal(['preflight:ok', 'init:ok', 'plan:ok', 'show:ok', 'apply:ok', 'outputs:ok', 'upload:ok', 'services:ok'])
+    expect(result.services?.map((s) => `${s.service}:${s.running}/${s.desired}:${s.stable}`)).to.deep.equal([`${DEBEZIUM_SERVICE}:1/1:true`, `${AIRFLOW_SERVICE}:1/1:true`])
     expect({add: result.plan.add, change: result.plan.change, destroy: result.plan.destroy, replace: result.plan.replace}).to.deep.equal({add: 2, change: 1, destroy: 1, replace: 1})
     expect(result.plan.resources.map((r) => r.address)).to.not.include('data.aws_caller_identity.current')
 
@@ -197,6 +227,41 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     const upload = json<DeployJson>(res).result.upload
     expect(upload?.uploaded).to.deep.equal([])
     expect(upload?.unchanged).to.include('scripts/cdc_lake.zip')
+  })
+
+  it('waits for an ECS service whose tasks start during the wait, then succeeds', async () => {
+    await createService('cdcctl-dev-airflow-rollout')
+    const timer = setTimeout(() => void startTasks('cdcctl-dev-airflow-rollout'), 4000)
+    const started = Date.now()
+    let res: CliResult
+    try {
+      res = await run(['deploy', '--profile', 'aws', '--auto-approve', '--skip-upload', '--json'], {FAKE_TF_AIRFLOW_SERVICE: 'cdcctl-dev-airflow-rollout'})
+    } finally {
+      clearTimeout(timer)
+    }
+    expect(res.code, res.stderr).to.equal(0)
+    expect(Date.now() - started).to.be.greaterThan(4000)
+    const result = json<DeployJson>(res).result
+    expect(result.steps.map((s) => `${s.step}:${s.status}`).slice(-2)).to.deep.equal(['upload:skipped', 'services:ok'])
+    expect(result.services?.find((s) => s.service === 'cdcctl-dev-airflow-rollout')).to.include({running: 1, desired: 1, stable: true})
+  })
+
+  it('an ECS service that never becomes stable fails deploy after --services-timeout with a one-line error naming it', async () => {
+    await createService('cdcctl-dev-airflow-stuck')
+    const res = await run(['deploy', '--profile', 'aws', '--auto-approve', '--services-timeout', '3'], {FAKE_TF_AIRFLOW_SERVICE: 'cdcctl-dev-airflow-stuck'})
+    expect(res.code, res.stderr).to.equal(1)
+    expect(isOneLineError(res.stderr), res.stderr).to.equal(true)
+    expect(res.stderr).to.contain('not stable after 3s: cdcctl-dev-airflow-stuck running 0/1')
+    expect(res.stderr).to.not.contain(`${DEBEZIUM_SERVICE} running`)
+    expect(steps()).to.deep.equal(['version', 'init', 'plan', 'show', 'apply', 'output'])
+  })
+
+  it('--no-wait-services skips the wait, even for a service that is not stable', async () => {
+    const res = await run(['deploy', '--profile', 'aws', '--auto-approve', '--skip-upload', '--no-wait-services', '--json'], {FAKE_TF_AIRFLOW_SERVICE: 'cdcctl-dev-airflow-stuck'})
+    expect(res.code, res.stderr).to.equal(0)
+    const result = json<DeployJson>(res).result
+    expect(result.steps.at(-1)).to.deep.include({step: 'services', status: 'skipped'})
+    expect(result.services).to.equal(null)
   })
 
   it('stores the outputs in the profile: config show reads connect.url and storage.root from them', async () => {

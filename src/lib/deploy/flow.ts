@@ -1,8 +1,10 @@
 import {rmSync} from 'node:fs'
 
 import type {Profile} from '../config'
+import {type ServiceState, stateDetail, waitForStableServices} from '../ecs'
 import type {PlanSummary} from '../terraform'
 import type {DeployEnvironment} from './environment'
+import {ecsServicesFrom} from './outputs'
 import {type Preflight, preflight} from './preflight'
 import {planLine, type Steps} from './steps'
 
@@ -21,4 +23,20 @@ export async function preparePlan(profile: Profile, environment: DeployEnvironme
   await steps.run('plan', `terraform plan (${environment.env})`, () => terraform.plan(planFile, environment.varFile, options))
   const plan = await steps.run('show', 'reading the plan', () => terraform.show(planFile), planLine)
   return {preflight: pre, plan}
+}
+
+/** After apply: wait until the ECS services Terraform's outputs name (Debezium, Airflow) are stable; null when it names none. */
+export async function waitForServices(region: string, outputs: Record<string, unknown>, steps: Steps, timeoutSec: number): Promise<null | ServiceState[]> {
+  const ecs = ecsServicesFrom(outputs)
+  if (!ecs) {
+    steps.skip('services', 'the Terraform outputs name no ECS services (ecs_cluster_name, ecs_service_names)')
+    return null
+  }
+  const names = Object.values(ecs.services)
+  return steps.run(
+    'services',
+    `waiting for ECS services ${names.join(', ')} to be stable`,
+    (progress) => waitForStableServices(region, ecs.cluster, names, timeoutSec, (states) => progress.update(`waiting for ECS services: ${states.map((s) => `${s.service} ${stateDetail(s)}`).join(', ')}`)),
+    (states) => states.map((s) => `${s.service} ${stateDetail(s)}`).join(', '),
+  )
 }

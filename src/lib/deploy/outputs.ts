@@ -81,3 +81,29 @@ export function removeStoredOutputs(profile: Profile): void {
   rmSync(files.profileFile, {force: true})
   rmSync(files.terraformFile, {force: true})
 }
+
+export interface EcsServices {
+  cluster: string
+  /** Service names keyed by role: debezium, airflow. */
+  services: Record<string, string>
+}
+
+/** The ECS cluster and services of Terraform's ecs_cluster_name and ecs_service_names outputs, when it gave them. */
+export function ecsServicesFrom(outputs: Record<string, unknown>): EcsServices | undefined {
+  const cluster = str(outputs.ecs_cluster_name)
+  const names = outputs.ecs_service_names
+  if (!cluster || !names || typeof names !== 'object' || Array.isArray(names)) return undefined
+  const services = Object.fromEntries(Object.entries(names as Record<string, unknown>).filter(([, v]) => str(v) !== undefined)) as Record<string, string>
+  return Object.keys(services).length > 0 ? {cluster, services} : undefined
+}
+
+/** The ECS services stored by the last deploy of this profile ({stateDir}/outputs/<profile>.terraform.json). */
+export function ecsServices(profile: Profile): EcsServices | undefined {
+  const {terraformFile} = outputFiles(profile)
+  if (!existsSync(terraformFile)) return undefined
+  try {
+    return ecsServicesFrom(JSON.parse(readFileSync(terraformFile, 'utf8')) as Record<string, unknown>)
+  } catch {
+    return undefined
+  }
+}

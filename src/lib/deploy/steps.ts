@@ -19,11 +19,12 @@ export class Steps {
 
   constructor(private readonly progress: (text: string) => Promise<Progress>) {}
 
-  async run<T>(step: string, text: string, fn: () => Promise<T>, detail?: (result: T) => string | undefined): Promise<T> {
+  /** fn gets the step's spinner, to show how a long step is going. */
+  async run<T>(step: string, text: string, fn: (progress: Progress) => Promise<T>, detail?: (result: T) => string | undefined): Promise<T> {
     const started = Date.now()
     const spinner = await this.progress(text)
     try {
-      const result = await fn()
+      const result = await fn(spinner)
       const d = detail?.(result)
       this.records.push({step, status: 'ok', durationMs: Date.now() - started, ...(d ? {detail: d} : {})})
       spinner.stop(`${step}${d ? `: ${d}` : ''}`)

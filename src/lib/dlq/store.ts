@@ -95,6 +95,9 @@ export class DlqStore {
     }
     await this.store.write(`${REPLAYED}archive/${file}`, await this.text(file))
     await this.store.delete(file)
+    // Hadoop's local file system writes a .<name>.crc beside each file; it goes with the file.
+    const slash = file.lastIndexOf('/')
+    await this.store.delete(`${file.slice(0, slash + 1)}.${file.slice(slash + 1)}.crc`)
     return true
   }
 

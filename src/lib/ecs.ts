@@ -1,0 +1,124 @@
+import type {Profile} from './config'
+import {ecsServices} from './deploy/outputs'
+import {CdcError, firstLine} from './errors'
+import type {HealthCheck} from './health'
+
+/** One ECS service as DescribeServices reports it; `stable` is what the AWS services-stable waiter means by it. */
+export interface ServiceState {
+  service: string
+  desired: number
+  running: number
+  pending: number
+  /** ACTIVE, DRAINING, INACTIVE, or MISSING when ECS does not know the service. */
+  status: string
+  deployments: number
+  /** ACTIVE, exactly one deployment, and as many tasks running as desired. */
+  stable: boolean
+}
+
+/** DescribeServices takes at most 10 services per call. */
+const BATCH = 10
+
+async function describe(region: string, cluster: string, services: string[]): Promise<ServiceState[]> {
+  const {ECSClient, DescribeServicesCommand} = await import('@aws-sdk/client-ecs')
+  const client = new ECSClient({region})
+  const found = new Map<string, ServiceState>()
+  try {
+    for (let i = 0; i < services.length; i += BATCH) {
+      const res = await client.send(new DescribeServicesCommand({cluster, services: services.slice(i, i + BATCH)}))
+      for (const s of res.services ?? []) {
+        const state: ServiceState = {
+          service: s.serviceName ?? '',
+          desired: s.desiredCount ?? 0,
+          running: s.runningCount ?? 0,
+          pending: s.pendingCount ?? 0,
+          status: s.status ?? 'UNKNOWN',
+          deployments: s.deployments?.length ?? 0,
+          stable: false,
+        }
+        state.stable = state.status === 'ACTIVE' && state.deployments === 1 && state.running === state.desired
+        found.set(state.service, state)
+        if (s.serviceArn) found.set(s.serviceArn, state)
+      }
+    }
+  } catch (error) {
+    const name = (error as Error).name
+    throw new CdcError(
+      name === 'ClusterNotFoundException'
+        ? `ECS cluster "${cluster}" does not exist in ${region}`
+        : `ECS DescribeServices on cluster "${cluster}" in ${region} failed: ${firstLine((error as Error).message)}`,
+      {code: name === 'ClusterNotFoundException' ? 'ECS_CLUSTER_NOT_FOUND' : 'ECS_ERROR', actions: ['cdcctl deploy --profile aws', 'check AWS_PROFILE / AWS_REGION'], cause: error},
+    )
+  }
+  return services.map((name) => found.get(name) ?? {service: name, desired: 0, running: 0, pending: 0, status: 'MISSING', deployments: 0, stable: false})
+}
+
+/** Desired vs running tasks of each service, in the order asked; a service ECS does not know is MISSING and not stable. */
+export async function ecsServiceStates(region: string, cluster: string, services: string[]): Promise<ServiceState[]> {
+  if (services.length === 0) return []
+  return describe(region, cluster, services)
+}
+
+/** "running 1/1", plus what else keeps a service from being stable. */
+export function stateDetail(s: ServiceState): string {
+  if (s.status === 'MISSING') return 'service does not exist'
+  const extra = [
+    s.pending > 0 ? `${s.pending} pending` : '',
+    s.deployments === 1 ? '' : `${s.deployments} deployments`,
+    s.status === 'ACTIVE' ? '' : s.status,
+  ].filter(Boolean)
+  return `running ${s.running}/${s.desired}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export interface WaitOptions {
+  /** First pause between polls (ms); it grows by half each poll up to maxDelayMs. */
+  initialDelayMs?: number
+  maxDelayMs?: number
+}
+
+/**
+ * Poll DescribeServices with backoff until every service is stable; returns the final states.
+ * A timeout is one CdcError naming each service that is not stable with its running/desired counts.
+ */
+export async function waitForStableServices(
+  region: string,
+  cluster: string,
+  services: string[],
+  timeoutSec: number,
+  onUpdate?: (states: ServiceState[]) => void,
+  options: WaitOptions = {},
+): Promise<ServiceState[]> {
+  const deadline = Date.now() + timeoutSec * 1000
+  let delay = options.initialDelayMs ?? 2000
+  const maxDelay = options.maxDelayMs ?? 15_000
+  for (;;) {
+    const states = await ecsServiceStates(region, cluster, services)
+    onUpdate?.(states)
+    if (states.every((s) => s.stable)) return states
+    const left = deadline - Date.now()
+    if (left <= 0) {
+      const bad = states.filter((s) => !s.stable).map((s) => `${s.service} ${stateDetail(s)}`)
+      throw new CdcError(`ECS services in cluster "${cluster}" not stable after ${timeoutSec}s: ${bad.join('; ')}`, {
+        code: 'ECS_NOT_STABLE',
+        actions: [`aws ecs describe-services --cluster ${cluster} --services ${states.filter((s) => !s.stable).map((s) => s.service).join(' ')}`, 'cdcctl health --profile aws'],
+      })
+    }
+    await sleep(Math.min(delay, left))
+    delay = Math.min(Math.round(delay * 1.5), maxDelay)
+  }
+}
+
+/** Health rows for the ECS services the stored Terraform outputs name (component ecs, one per service). */
+export async function ecsChecks(profile: Profile): Promise<HealthCheck[]> {
+  const ecs = ecsServices(profile)
+  if (!ecs) return []
+  const roles = Object.entries(ecs.services)
+  try {
+    const states = await ecsServiceStates(profile.region, ecs.cluster, roles.map(([, name]) => name))
+    return states.map((s, i) => ({component: 'ecs', check: `service ${roles[i][0]} (${s.service})`, status: s.stable ? 'ok' : 'fail', detail: stateDetail(s)}))
+  } catch (error) {
+    return [{component: 'ecs', check: `cluster ${ecs.cluster}`, status: 'fail', detail: (error as Error).message}]
+  }
+}
