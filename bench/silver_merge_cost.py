@@ -1,13 +1,20 @@
 """Cost of one bronze -> silver SCD2 run as silver grows: is it flat in the table size?
 
 For each silver size N (current `users` rows) this builds a throwaway lake under /tmp, loads N rows,
-then applies the same fixed batch of K changes (updates on random keys spread over the table, plus a
-few deletes) through the real code path -- write_bronze_batch, then silver.process_table -- and
-prints the run's time next to what its Iceberg snapshot says it wrote, and what the run's Spark
-stages read. It asserts nothing about speed.
+then applies the same fixed batch of K changes (K - deletes updates plus a few deletes) through the
+real code path -- write_bronze_batch, then silver.process_table -- and prints the run's time next to
+what its Iceberg snapshot says it wrote, and what the run's Spark stages read. It asserts nothing
+about speed.
 
     .venv/bin/python bench/silver_merge_cost.py [--sizes 10000,100000,1000000] [--updates 1000]
-        [--deletes 10] [--direct-above 100000] [--keep]
+        [--deletes 10] [--shapes clustered,uniform] [--direct-above 100000] [--keep]
+
+Which keys a batch changes (--shapes; every shape is run on the same loaded table, which is rolled
+back -- silver and bronze -- between shapes, so each starts from the same state):
+  clustered  the realistic CDC shape: --hot-share (80%) of the changes hit the newest --hot-fraction
+             (5%) of the keys (recent rows are the ones that change), the rest random over [0, N)
+  uniform    every change on a random key over [0, N): the worst case for key-range pruning, since
+             the changed keys' bounds cover (nearly) the whole table
 
 Initial load: N insert events are generated with spark.range and written to bronze; silver is then
 loaded by the real process_table for N <= --direct-above, and above that written directly in the
@@ -19,6 +26,7 @@ path, so JVM/JIT warm-up does not flatter the larger sizes, and every timed run 
 that already has one merge-on-read commit on it.
 """
 import argparse
+import math
 import shutil
 import sys
 import tempfile
@@ -50,6 +58,10 @@ def parse_args(argv):
     p.add_argument("--deletes", type=int, default=10, help="deletes per timed batch")
     p.add_argument("--direct-above", type=int, default=100_000,
                    help="load silver directly (not via process_table) when N is above this")
+    p.add_argument("--shapes", default="clustered,uniform",
+                   type=lambda s: [x for x in s.split(",") if x], help="clustered and/or uniform")
+    p.add_argument("--hot-share", type=float, default=0.8, help="clustered: share of changes on hot keys")
+    p.add_argument("--hot-fraction", type=float, default=0.05, help="clustered: newest share of keys that is hot")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--vectorized", action="store_true", help="use Iceberg's vectorized Parquet reads")
     p.add_argument("--keep", action="store_true", help="keep the /tmp warehouse")
@@ -126,14 +138,32 @@ def change_events(spark, update_ids, delete_ids, batch_no):
     return out.coalesce(1)
 
 
-def pick_keys(rng, n, count, exclude=()):
-    count = min(count, n - len(exclude))
-    chosen, excluded = set(), set(exclude)
+def pick_keys(rng, n, count, exclude=(), lo=0):
+    """`count` distinct keys drawn uniformly from [lo, n), none in `exclude`."""
+    excluded = set(exclude)
+    count = min(count, (n - lo) - sum(1 for k in excluded if lo <= k < n))
+    chosen = set()
     while len(chosen) < count:
-        k = rng.randrange(n)
+        k = rng.randrange(lo, n)
         if k not in excluded:
             chosen.add(k)
     return sorted(chosen)
+
+
+def pick_batch(rng, n, updates, deletes, shape, args):
+    """(update keys, delete keys) of one batch of the given shape; the two sets are disjoint."""
+    if shape == "uniform":
+        upd = pick_keys(rng, n, updates)
+        return upd, pick_keys(rng, n, deletes, exclude=upd)
+    if shape != "clustered":
+        raise SystemExit(f"unknown shape {shape!r}: expected clustered or uniform")
+    hot_lo = n - max(1, int(n * args.hot_fraction))
+
+    def mixed(count, exclude):
+        hot = pick_keys(rng, n, round(count * args.hot_share), exclude=exclude, lo=hot_lo)
+        return sorted(hot + pick_keys(rng, n, count - len(hot), exclude=set(exclude) | set(hot)))
+    upd = mixed(updates, ())
+    return upd, mixed(deletes, upd)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -228,7 +258,16 @@ def drop_tables(spark):
         spark.sql(f"DROP TABLE IF EXISTS lake.cdc.{row.tableName} PURGE")
 
 
+def snapshot_id(spark, table):
+    return spark.sql(f"SELECT snapshot_id FROM {table}.refs WHERE name = 'main'").first().snapshot_id
+
+
+def rollback(spark, table, snap):
+    spark.sql(f"CALL lake.system.rollback_to_snapshot('{table.split('.', 1)[1]}', {snap})")
+
+
 def run_size(spark, meter, n, args):
+    """One loaded table of N rows, then one timed batch per shape. Returns {shape: result row}."""
     drop_tables(spark)
     ensure_bronze_table(spark)
     rng_keys = __import__("random").Random(args.seed)
@@ -246,35 +285,54 @@ def run_size(spark, meter, n, args):
     silver_count = spark.table(SILVER).count()
 
     # the same keys for every N would bias the small table; the same *number* spread over [0, N) is
-    # the fixed batch: K updates on random keys + a few deletes on other keys
-    warm_keys = pick_keys(rng_keys, n, max(1, args.updates // 10))
+    # the fixed batch. The warm-up batch has the first shape, on a tenth of K.
+    warm_keys, _ = pick_batch(rng_keys, n, max(1, args.updates // 10), 0, args.shapes[0], args)
     write_bronze_batch(spark, change_events(spark, warm_keys, [], batch_no=0))
     silver.process_table(spark, "users")
+    start = {SILVER: snapshot_id(spark, SILVER), BRONZE: snapshot_id(spark, BRONZE)}
 
-    upd = pick_keys(rng_keys, n, args.updates)
-    dels = pick_keys(rng_keys, n, args.deletes, exclude=upd)
-    write_bronze_batch(spark, change_events(spark, upd, dels, batch_no=1))
-    result, seconds, merge_s, stages = timed_process_table(spark, meter)
-    op, summ = current_snapshot_summary(spark)
-    g = lambda k: int(summ.get(k, 0))  # noqa: E731
-    return {
-        "n": n, "k": len(upd) + len(dels), "load": how, "load_s": load_s, "silver_rows": silver_count,
-        "seconds": seconds, "merge_s": merge_s, "rows_read": result["rows_read"],
-        "rows_written": result["rows_written"], "op": op,
-        "data_added": g("added-data-files"), "deletes_added": g("added-delete-files"),
-        "records_added": g("added-records"), "pos_deletes_added": g("added-position-deletes"),
-        "data_removed": g("deleted-data-files"), "deletes_removed": g("removed-delete-files"),
-        "bytes_added": g("added-files-size"), "bytes_removed": g("removed-files-size"),
-        "total_data": g("total-data-files"), "total_deletes": g("total-delete-files"),
-        "total_records": g("total-records"), **stages,
-    }
+    out = {}
+    for i, shape in enumerate(args.shapes):
+        if i:  # the same starting state for every shape
+            for table, snap in start.items():
+                rollback(spark, table, snap)
+        upd, dels = pick_batch(rng_keys, n, args.updates, args.deletes, shape, args)
+        write_bronze_batch(spark, change_events(spark, upd, dels, batch_no=1))
+        result, seconds, merge_s, stages = timed_process_table(spark, meter)
+        op, summ = current_snapshot_summary(spark)
+        g = lambda k: int(summ.get(k, 0))  # noqa: E731
+        out[shape] = {
+            "n": n, "k": len(upd) + len(dels), "load": how, "load_s": load_s, "silver_rows": silver_count,
+            "seconds": seconds, "merge_s": merge_s, "rows_read": result["rows_read"],
+            "rows_written": result["rows_written"], "op": op,
+            "data_added": g("added-data-files"), "deletes_added": g("added-delete-files"),
+            "records_added": g("added-records"), "pos_deletes_added": g("added-position-deletes"),
+            "data_removed": g("deleted-data-files"), "deletes_removed": g("removed-delete-files"),
+            "bytes_added": g("added-files-size"), "bytes_removed": g("removed-files-size"),
+            "total_data": g("total-data-files"), "total_deletes": g("total-delete-files"),
+            "total_records": g("total-records"), **stages,
+        }
+    return out
 
 
 def mb(b):
     return f"{b / 1e6:.2f}"
 
 
-def report(rows):
+def scaling(lo, hi, size_ratio):
+    """How a measure grew between two sizes: 'flat', 'O(N)' or the growth exponent in between."""
+    ratio = hi / max(1, lo)
+    exp = math.log(max(ratio, 1e-9)) / math.log(size_ratio) if size_ratio > 1 else 0.0
+    if ratio < 2:
+        kind = "flat in N"
+    elif exp > 0.8:
+        kind = "O(N)"
+    else:
+        kind = f"sub-linear (~N^{exp:.2f})"
+    return ratio, kind
+
+
+def report(rows, shape, args):
     cols = [
         ("N", "n"), ("K", "k"), ("seconds", "seconds"), ("merge s", "merge_s"),
         ("data files +", "data_added"), ("delete files +", "deletes_added"), ("records +", "records_added"),
@@ -291,6 +349,9 @@ def report(rows):
             return mb(v)
         return f"{v:,}"
 
+    what = (f"{args.hot_share:.0%} of changes on the newest {args.hot_fraction:.0%} of keys, the rest random"
+            if shape == "clustered" else "every change on a random key over the whole table")
+    print(f"\n=== shape: {shape} ({what})")
     table = [[h for h, _ in cols]] + [[fmt(k, r[k]) for _, k in cols] for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(cols))]
     print()
@@ -303,27 +364,34 @@ def report(rows):
         print(f"N={r['n']:,}: initial silver via {r['load']} ({r['load_s']:.1f}s, {r['silver_rows']:,} rows); "
               f"run read {r['rows_read']:,} bronze rows, merged {r['rows_written']:,} silver rows, "
               f"snapshot op={r['op']}, total records after={r['total_records']:,}, "
-              f"{r['stages']} Spark stages")
+              f"{r['stages']} Spark stages; scanned {r['input_records'] / r['n']:.2f} x N, "
+              f"{r['input_records'] / max(1, r['k']):.0f} per change")
     if len(rows) < 2:
         return
     lo, hi = rows[0], rows[-1]
     size_ratio = hi["n"] / lo["n"]
     time_ratio = hi["seconds"] / lo["seconds"]
-    scan_ratio = hi["input_records"] / max(1, lo["input_records"])
+    scan_ratio, scan_kind = scaling(lo["input_records"], hi["input_records"], size_ratio)
+    shuffle_ratio, shuffle_kind = scaling(lo["shuffle_write_bytes"], hi["shuffle_write_bytes"], size_ratio)
     write_keys = ("data_added", "deletes_added", "records_added", "data_removed")
-    writes_flat = all(r[k] == lo[k] for r in rows for k in write_keys)
+    writes_flat = all(r[k] == lo[k] for r in rows for k in write_keys) and lo["data_removed"] == 0
     bytes_ratio = hi["bytes_added"] / max(1, lo["bytes_added"])
+    time_part = (f"run time x{time_ratio:.2f} ({lo['seconds']:.1f}s -> {hi['seconds']:.1f}s, "
+                 + ("roughly flat: fixed per-run overhead dominates at these sizes" if time_ratio < 1.5
+                    else "growing with N") + ")")
+    write_part = (f"write side flat: files/records written per run are constant in N ({lo['data_added']} data + "
+                  f"{lo['deletes_added']} delete files, {lo['records_added']:,} records, no data file "
+                  f"rewritten, bytes written x{bytes_ratio:.2f})" if writes_flat else
+                  "write side: files/records written per run CHANGE with N (data files "
+                  + "/".join(str(r["data_added"]) for r in rows) + " added, "
+                  + "/".join(str(r["data_removed"]) for r in rows) + " rewritten)")
+    read_part = (f"read side {scan_kind}: records scanned x{scan_ratio:.1f} "
+                 f"({lo['input_records']:,} -> {hi['input_records']:,}; {hi['input_records'] / hi['n']:.2f} x N "
+                 f"at N={hi['n']:,}), shuffle {shuffle_kind} x{shuffle_ratio:.1f} "
+                 f"({mb(lo['shuffle_write_bytes'])} -> {mb(hi['shuffle_write_bytes'])} MB)")
     print()
-    print(f"Conclusion: N x{size_ratio:,.0f} ({lo['n']:,} -> {hi['n']:,}) -> run time x{time_ratio:.2f} "
-          f"({lo['seconds']:.1f}s -> {hi['seconds']:.1f}s), records scanned x{scan_ratio:.1f}; "
-          + ("files/records written per run are constant in N "
-             f"({lo['data_added']} data + {lo['deletes_added']} delete files, {lo['records_added']:,} records, "
-             f"no data files rewritten; bytes written x{bytes_ratio:.2f})"
-             if writes_flat and lo["data_removed"] == 0 else
-             "files/records written per run CHANGE with N (data files rewritten: "
-             + ", ".join(str(r["data_removed"]) for r in rows) + ")")
-          + ("; write cost is flat, but the run still reads the whole table, so its time grows with N."
-             if writes_flat and scan_ratio > 2 else "."))
+    print(f"Conclusion [{shape}]: N x{size_ratio:,.0f} ({lo['n']:,} -> {hi['n']:,}), K={hi['k']:,}: "
+          f"{time_part}; {write_part}; {read_part}.")
 
 
 def main(argv=None):
@@ -348,13 +416,18 @@ def main(argv=None):
     meter = StageMeter(spark)
     rows = []
     try:
+        # untimed warm-up of the JVM on a small table, so the first size is not charged for it
+        t = time.perf_counter()
+        run_size(spark, meter, min(2_000, min(args.sizes)), args)
+        print(f"  warm-up: {time.perf_counter() - t:.0f}s", flush=True)
         for n in args.sizes:
             t = time.perf_counter()
             r = run_size(spark, meter, n, args)
             rows.append(r)
-            print(f"  N={n:,}: timed run {r['seconds']:.1f}s (whole size {time.perf_counter() - t:.0f}s)",
-                  flush=True)
-        report(rows)
+            print(f"  N={n:,}: timed runs " + ", ".join(f"{sh} {x['seconds']:.1f}s" for sh, x in r.items())
+                  + f" (whole size {time.perf_counter() - t:.0f}s)", flush=True)
+        for shape in args.shapes:
+            report([r[shape] for r in rows], shape, args)
     finally:
         try:
             spark.stop()

@@ -1,15 +1,16 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
-import {countStatuses, type DqAlert, publishFailure, type RuleResult, type RuleStatus, runDataQuality, validateRules} from '../../lib/dq'
+import {countStatuses, type DqAlert, publishFailure, type RuleResult, runDataQuality, type StatusCounts, validateRules} from '../../lib/dq'
 import {renderTable} from '../../lib/ui'
 
 export interface DqCheckResult {
   runId: string
-  passed: boolean
+  /** Every fail-severity rule passed (named ok: keys like pass* are redacted as secrets). */
+  ok: boolean
   startedAt: string
   finishedAt: string
-  counts: Record<RuleStatus, number>
+  counts: StatusCounts
   rules: RuleResult[]
   alert: DqAlert | null
 }
@@ -60,12 +61,12 @@ export default class DqCheck extends BaseCommand<typeof DqCheck> {
     const counts = countStatuses(report.rules)
     const failing = report.rules.filter((r) => r.severity === 'fail' && (r.status === 'fail' || r.status === 'error'))
     if (report.passed) {
-      this.say(`Data quality passed: ${counts.pass} pass, ${counts.warn} warn (run ${run.runId})`)
+      this.say(`Data quality passed: ${counts.ok} pass, ${counts.warn} warn (run ${run.runId})`)
     } else {
       this.say(`Data quality FAILED: ${failing.map((r) => `${r.name}: ${r.message}`).join('; ')} (run ${run.runId})`)
       process.exitCode = 1
     }
-    return {runId: report.run_id, passed: report.passed, startedAt: report.started_at, finishedAt: report.finished_at, counts, rules: report.rules, alert}
+    return {runId: report.run_id, ok: report.passed, startedAt: report.started_at, finishedAt: report.finished_at, counts, rules: report.rules, alert}
   }
 }
 

@@ -23,8 +23,8 @@ export default class DqHistory extends BaseCommand<typeof DqHistory> {
     } else {
       this.say(renderTable(runs.map((r) => ({
         ...r,
-        result: r.passed ? 'passed' : 'FAILED',
-        tally: `${r.counts.pass} pass, ${r.counts.fail} fail, ${r.counts.warn} warn, ${r.counts.error} error`,
+        result: r.ok ? 'passed' : 'FAILED',
+        tally: `${r.counts.ok} pass, ${r.counts.fail} fail, ${r.counts.warn} warn, ${r.counts.error} error`,
         failing: r.failing.length > 0 ? r.failing.join(', ') : '-',
       })), ['runId', 'startedAt', 'result', 'tally', 'failing'], ['run', 'started', 'result', 'rules', 'failing rules']))
     }
