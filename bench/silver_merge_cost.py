@@ -15,6 +15,7 @@ back -- silver and bronze -- between shapes, so each starts from the same state)
              (5%) of the keys (recent rows are the ones that change), the rest random over [0, N)
   uniform    every change on a random key over [0, N): the worst case for key-range pruning, since
              the changed keys' bounds cover (nearly) the whole table
+  hot        every change on the newest --hot-fraction of the keys: the best case
 
 Initial load: N insert events are generated with spark.range and written to bronze; silver is then
 loaded by the real process_table for N <= --direct-above, and above that written directly in the
@@ -58,8 +59,8 @@ def parse_args(argv):
     p.add_argument("--deletes", type=int, default=10, help="deletes per timed batch")
     p.add_argument("--direct-above", type=int, default=100_000,
                    help="load silver directly (not via process_table) when N is above this")
-    p.add_argument("--shapes", default="clustered,uniform",
-                   type=lambda s: [x for x in s.split(",") if x], help="clustered and/or uniform")
+    p.add_argument("--shapes", default="clustered,uniform,hot",
+                   type=lambda s: [x for x in s.split(",") if x], help="clustered, uniform and/or hot")
     p.add_argument("--hot-share", type=float, default=0.8, help="clustered: share of changes on hot keys")
     p.add_argument("--hot-fraction", type=float, default=0.05, help="clustered: newest share of keys that is hot")
     p.add_argument("--seed", type=int, default=42)
@@ -155,12 +156,13 @@ def pick_batch(rng, n, updates, deletes, shape, args):
     if shape == "uniform":
         upd = pick_keys(rng, n, updates)
         return upd, pick_keys(rng, n, deletes, exclude=upd)
-    if shape != "clustered":
-        raise SystemExit(f"unknown shape {shape!r}: expected clustered or uniform")
+    if shape not in ("clustered", "hot"):
+        raise SystemExit(f"unknown shape {shape!r}: expected clustered, uniform or hot")
     hot_lo = n - max(1, int(n * args.hot_fraction))
+    share = 1.0 if shape == "hot" else args.hot_share
 
     def mixed(count, exclude):
-        hot = pick_keys(rng, n, round(count * args.hot_share), exclude=exclude, lo=hot_lo)
+        hot = pick_keys(rng, n, round(count * share), exclude=exclude, lo=hot_lo)
         return sorted(hot + pick_keys(rng, n, count - len(hot), exclude=set(exclude) | set(hot)))
     upd = mixed(updates, ())
     return upd, mixed(deletes, upd)
@@ -349,8 +351,10 @@ def report(rows, shape, args):
             return mb(v)
         return f"{v:,}"
 
-    what = (f"{args.hot_share:.0%} of changes on the newest {args.hot_fraction:.0%} of keys, the rest random"
-            if shape == "clustered" else "every change on a random key over the whole table")
+    what = {"clustered": f"{args.hot_share:.0%} of changes on the newest {args.hot_fraction:.0%} of keys, "
+                         "the rest random over the whole table",
+            "uniform": "every change on a random key over the whole table",
+            "hot": f"every change on the newest {args.hot_fraction:.0%} of keys (as far as there are keys)"}[shape]
     print(f"\n=== shape: {shape} ({what})")
     table = [[h for h, _ in cols]] + [[fmt(k, r[k]) for _, k in cols] for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(cols))]

@@ -57,6 +57,15 @@ def build_session(app_name, warehouse, catalog="local", extra_conf=None, log_lev
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+            # Iceberg 1.7.1's vectorized (Arrow) Parquet reader crashes this JVM (OpenJDK 17.0.15,
+            # SIGSEGV: native memory corruption under ColumnarBatchReader/BaseReader.next, in shaded
+            # netty's PlatformDependent0.directBufferAddress or later in a GC barrier) reading a
+            # ~10k-row bronze file; 2k rows were fine. Not a missing JVM flag: Spark's launcher already
+            # passes every --add-opens (java.nio included), and the shaded netty's
+            # -Dorg.apache.iceberg.shaded.io.netty.tryReflectionSetAccessible=true did not help.
+            # Row-based reads until that is understood (bench/silver_merge_cost.py --vectorized
+            # reproduces it). Glue ships its own runtime and keeps Iceberg's default.
+            .config("spark.sql.iceberg.vectorization.enabled", "false")
         )
     elif catalog == "glue":
         # On Glue 5.0 the Iceberg jars come from `--datalake-formats iceberg`.

@@ -2,8 +2,16 @@
 
 Layout: merge-on-read for MERGE/UPDATE/DELETE, so a run writes its new rows plus small position-delete
 files for the rows whose window it closes, instead of rewriting every data file holding a touched
-key: a run's write cost grows with its changes, not with the table. Reading the changed keys'
-history is a filter on the key; periodic compaction (rewrite_data_files) keeps that scan small.
+key: a run's write cost grows with its changes, not with the table.
+
+Read side: the table is sorted on the key (WRITE ORDERED BY key: range-distributed, sorted writes,
+and compaction with the sort strategy keeps it so), so each data file and row group covers a narrow
+key range. A run reads the changed keys' history through a literal predicate built from the batch
+(key_predicate: the keys' ranges, plus an IN list when there are few keys) that Iceberg can prune
+files and row groups with -- a semi-join cannot be pushed down -- once (cached), and the MERGE's
+target scan gets the same predicate in its ON clause. What is read then follows the files the
+changed keys live in, not the table; changes spread at random over the whole key range still touch
+every file (bench/silver_merge_cost.py measures both).
 """
 import uuid
 
@@ -22,10 +30,18 @@ SILVER_PROPERTIES = {
     "write.delete.mode": "merge-on-read",
 }
 
+# a predicate on the changed keys: at most this many BETWEEN ranges (split at the widest gaps), and an
+# exact IN list too while there are at most IN_LIST_MAX keys (keeps the MERGE join's target side to the
+# changed keys' rows; Iceberg prunes with the ranges, its metrics filters give up on IN lists > 200)
+MAX_KEY_RANGES = 64
+IN_LIST_MAX = 10_000
+# more distinct keys than this are not collected: the predicate is then the keys' [min, max]
+COLLECT_KEYS_MAX = 200_000
+
 MERGE_SQL = """
 MERGE INTO {target} t
 USING {source} s
-ON t.{key} = s.{key} AND t._source_lsn = s._source_lsn
+ON t.{key} = s.{key} AND t._source_lsn = s._source_lsn{target_filter}
 WHEN MATCHED AND NOT (t._valid_to <=> s._valid_to AND t._is_current <=> s._is_current)
   THEN UPDATE SET t._valid_to = s._valid_to, t._is_current = s._is_current
 WHEN NOT MATCHED THEN INSERT *
@@ -37,11 +53,73 @@ class MissingTableError(RuntimeError):
 
 
 def ensure_silver_table(spark, table):
-    target = table_name(spec(table).silver_table)
+    s = spec(table)
+    target = table_name(s.silver_table)
     cols = ", ".join(f"`{c}` {t}" for c, t in silver_schema(table))
     props = ", ".join(f"'{k}' = '{v}'" for k, v in SILVER_PROPERTIES.items())
     spark.sql(f"CREATE TABLE IF NOT EXISTS {target} ({cols}) USING iceberg TBLPROPERTIES ({props})")
+    ensure_key_order(spark, target, s.key)
     return target
+
+
+def ensure_key_order(spark, target, key):
+    """Sort `target` on `key` (new and existing tables alike): one metadata commit, the first time only.
+
+    WRITE ORDERED BY also makes writes range-distributed on the key, so files get disjoint key ranges;
+    existing files keep their layout until compaction (rewrite_data_files, sort strategy) rewrites them.
+    """
+    props = {r.key: r.value for r in spark.sql(f"SHOW TBLPROPERTIES {target}").collect()}
+    if props.get("sort-order", "").split(" ")[0].strip("`") != key:
+        spark.sql(f"ALTER TABLE {target} WRITE ORDERED BY `{key}`")
+
+
+def _sql_int(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"not an integer key: {value!r}")
+    return str(value)
+
+
+def key_ranges(keys, max_ranges=None):
+    """Integer `keys` -> at most `max_ranges` (default MAX_KEY_RANGES) sorted (lo, hi) covering every
+    key, split at the widest gaps between consecutive keys (so clustered keys give tight ranges)."""
+    max_ranges = max(1, MAX_KEY_RANGES if max_ranges is None else max_ranges)
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    gaps = sorted(range(1, len(keys)), key=lambda i: keys[i] - keys[i - 1], reverse=True)
+    cuts = sorted(i for i in gaps[:max_ranges - 1] if keys[i] - keys[i - 1] > 1)
+    bounds = [0] + cuts + [len(keys)]
+    return [(keys[a], keys[b - 1]) for a, b in zip(bounds, bounds[1:])]
+
+
+def key_predicate(column, keys, max_ranges=None, in_list_max=None):
+    """A SQL predicate on `column` that holds for every key in `keys` (integers) and that Iceberg can
+    prune data files and row groups with; None when there are no keys or they are not integers."""
+    try:
+        literal = {k: _sql_int(k) for k in set(keys)}
+    except TypeError:
+        return None
+    if not literal:
+        return None
+    ranges = " OR ".join(
+        f"{column} = {_sql_int(lo)}" if lo == hi else f"{column} BETWEEN {_sql_int(lo)} AND {_sql_int(hi)}"
+        for lo, hi in key_ranges(literal, max_ranges))
+    if len(literal) > (IN_LIST_MAX if in_list_max is None else in_list_max):
+        return f"({ranges})"
+    return f"({ranges}) AND {column} IN ({', '.join(literal[k] for k in sorted(literal))})"
+
+
+def changed_keys_predicate(df, key, column=None):
+    """key_predicate over the distinct `key` values of `df`, for `column` (default: the key itself).
+
+    Collects at most COLLECT_KEYS_MAX keys; past that the predicate is their [min, max]."""
+    column = column or f"`{key}`"
+    keys = [r[0] for r in df.select(key).where(F.col(key).isNotNull()).distinct()
+            .limit(COLLECT_KEYS_MAX + 1).collect()]
+    if len(keys) <= COLLECT_KEYS_MAX:
+        return key_predicate(column, keys)
+    lo, hi = df.agg(F.min(key), F.max(key)).first()
+    return key_predicate(column, [lo, hi], max_ranges=1, in_list_max=0)
 
 
 def bronze_head(spark):
@@ -65,8 +143,13 @@ def read_bronze(spark, table, after_snapshot, upto_snapshot):
     return reader.load(table_name(BRONZE_TABLE)).where(F.col("source_table") == table)
 
 
-def merge_history(spark, target, rows_df, key, watermark_json):
-    """MERGE the SCD2 rows into `target` with the watermark in the same snapshot; one commit."""
+def merge_history(spark, target, rows_df, key, watermark_json, target_filter=None):
+    """MERGE the SCD2 rows into `target` with the watermark in the same snapshot; one commit.
+
+    target_filter: a predicate on the target's columns (alias `t`) true for every target row a source
+    row can match, ANDed into the ON clause so the target scan is pruned; by default built from the
+    keys in `rows_df`. (Only matching is affected: there is no WHEN NOT MATCHED BY SOURCE clause.)
+    """
     if rows_df.isEmpty():
         # Nothing to change, but the watermark still has to move: an empty append is one commit.
         (rows_df.writeTo(target).option(f"snapshot-property.{WATERMARK_PROPERTY}", watermark_json).append())
@@ -74,9 +157,12 @@ def merge_history(spark, target, rows_df, key, watermark_json):
     spark = rows_df.sparkSession
     view = f"silver_changes_{uuid.uuid4().hex}"
     rows_df.createOrReplaceTempView(view)
+    if target_filter is None:
+        target_filter = changed_keys_predicate(rows_df, key, column=f"t.`{key}`")
     try:
         with commit_properties(spark, {WATERMARK_PROPERTY: watermark_json}):
-            spark.sql(MERGE_SQL.format(target=target, source=view, key=key))
+            spark.sql(MERGE_SQL.format(target=target, source=view, key=key,
+                                       target_filter=f" AND {target_filter}" if target_filter else ""))
     finally:
         spark.catalog.dropTempView(view)
 
@@ -92,18 +178,25 @@ def process_table(spark, table, bronze_snapshot=None):
         return summary
 
     bronze = read_bronze(spark, table, watermark, head).persist()
+    current = rows = None
     try:
         changes = scd2.order_changes(scd2.decode_rows(bronze, table), table)
         keys = changes.select(s.key).distinct()
-        current = spark.table(target).join(F.broadcast(keys), s.key, "left_semi")
+        predicate = changed_keys_predicate(changes, s.key)
+        current = spark.table(target)
+        if predicate:
+            current = current.where(predicate)  # pushed down: prunes files and row groups
+        # read once: build_scd2_history uses it twice
+        current = current.join(F.broadcast(keys), s.key, "left_semi").persist()
         rows = scd2.build_scd2_history(changes, current, table).persist()
-        try:
-            summary["rows_read"] = bronze.count()
-            summary["rows_written"] = rows.count()
-            merge_history(spark, target, rows, s.key, encode_watermark(head))
-        finally:
-            rows.unpersist()
+        summary["rows_read"] = bronze.count()
+        summary["rows_written"] = rows.count()
+        current.unpersist()
+        merge_history(spark, target, rows, s.key, encode_watermark(head),
+                      target_filter=changed_keys_predicate(rows, s.key, column=f"t.`{s.key}`"))
     finally:
-        bronze.unpersist()
+        for df in (rows, current, bronze):
+            if df is not None:
+                df.unpersist()
     summary["watermark"] = head
     return summary

@@ -128,3 +128,73 @@ def test_late_event_in_a_later_run_keeps_the_newer_current_row(bronze_users, kaf
 def test_missing_bronze_table_is_reported_clearly(lake):
     with pytest.raises(silver.MissingTableError, match="run kafka_to_bronze first"):
         silver.process_table(lake, "users")
+
+
+# --- the changed keys' predicate (read pruning) -------------------------------------------------------
+
+
+def test_key_ranges_cover_every_key_and_split_at_the_widest_gaps():
+    keys = [5, 1, 2, 3, 1000, 1001, 1003, 50_000]
+    assert silver.key_ranges(keys, max_ranges=3) == [(1, 5), (1000, 1003), (50_000, 50_000)]
+    assert silver.key_ranges(keys, max_ranges=1) == [(1, 50_000)]
+    assert silver.key_ranges(keys, max_ranges=100) == [(1, 3), (5, 5), (1000, 1001), (1003, 1003), (50_000, 50_000)]
+    assert silver.key_ranges([]) == []
+    ranges = silver.key_ranges(range(0, 10_000, 7), max_ranges=8)
+    assert len(ranges) <= 8 and all(any(lo <= k <= hi for lo, hi in ranges) for k in range(0, 10_000, 7))
+
+
+def test_key_predicate_is_exact_for_few_keys_and_a_range_cover_for_many(spark):
+    assert silver.key_predicate("id", []) is None
+    assert silver.key_predicate("id", ["a", "b"]) is None  # not an integer key: no predicate at all
+    assert silver.key_predicate("t.`id`", [7, 3, 3, 4]) == "(t.`id` BETWEEN 3 AND 4 OR t.`id` = 7) AND t.`id` IN (3, 4, 7)"
+    keys = [1, 2, 3, 10, 500, 501, 999]
+    ids = spark.range(1_000)
+
+    def selected(predicate):
+        return sorted(r.id for r in ids.where(predicate).collect())
+    assert selected(silver.key_predicate("id", keys)) == keys
+    loose = silver.key_predicate("id", keys, max_ranges=2, in_list_max=3)
+    assert " IN " not in loose and set(keys) <= set(selected(loose))
+
+
+def test_silver_tables_new_and_existing_are_sorted_on_the_key(lake):
+    def sort_order():
+        return {r.key: r.value for r in lake.sql(f"SHOW TBLPROPERTIES {SILVER}").collect()}.get("sort-order")
+    silver.ensure_silver_table(lake, "users")
+    assert sort_order().startswith("id ")
+    lake.sql(f"DROP TABLE {SILVER} PURGE")
+    lake.sql(f"CREATE TABLE {SILVER} (id bigint, email string) USING iceberg")  # as before the change
+    assert sort_order() is None
+    silver.ensure_silver_table(lake, "users")
+    assert sort_order().startswith("id ")
+    commits = lake.sql(f"SELECT count(*) AS n FROM {SILVER}.metadata_log_entries").first().n
+    silver.ensure_silver_table(lake, "users")  # already sorted: no further metadata commit
+    assert lake.sql(f"SELECT count(*) AS n FROM {SILVER}.metadata_log_entries").first().n == commits
+
+
+@pytest.mark.parametrize("limits", [{}, {"IN_LIST_MAX": 0, "MAX_KEY_RANGES": 1}, {"COLLECT_KEYS_MAX": 1}])
+def test_pruned_reads_keep_every_scd2_invariant(bronze_users, kafka_df, monkeypatch, limits):
+    """Keys far apart, several runs: only the changed keys' histories move, whatever the predicate is
+    (exact IN list, one wide range, or min/max only when there are too many keys to collect)."""
+    spark = bronze_users
+    for name, value in limits.items():
+        monkeypatch.setattr(silver, name, value)
+    append_bronze(spark, kafka_df, [("c", user(1_000_000, "m@x.io"), 12, 5), ("c", user(500, "h@x.io"), 13, 6)])
+    silver.process_table(spark, "users")
+    append_bronze(spark, kafka_df, [("u", user(2, "b2@x.io"), 20, 7), ("d", user(1_000_000, "m@x.io"), 21, 8),
+                                    ("u", user(2, "b3@x.io"), 22, 9)])
+    silver.process_table(spark, "users")
+    # a redelivery of the same events and a late event on a key with older history
+    append_bronze(spark, kafka_df, [("u", user(2, "b3@x.io"), 22, 10), ("u", user(500, "h0@x.io"), 11, 11)])
+    result = silver.process_table(spark, "users")
+    assert result["rows_read"] == 2
+    assert history(spark.table(SILVER), "email") == [
+        (1, 10, "c", True, "a@x.io"),
+        (2, 11, "c", False, "b@x.io"), (2, 20, "u", False, "b2@x.io"), (2, 22, "u", True, "b3@x.io"),
+        (500, 11, "u", False, "h0@x.io"), (500, 13, "c", True, "h@x.io"),
+        (1_000_000, 12, "c", False, "m@x.io"), (1_000_000, 21, "d", False, "m@x.io")]
+    rows = spark.table(SILVER).orderBy("id", "_source_lsn").collect()
+    for a, b in zip(rows, rows[1:]):
+        if a.id == b.id:  # windows neither overlap nor leave gaps
+            assert a._valid_to == b._valid_from
+    assert [r._valid_to for r in rows if r._is_current] == [None, None, None]

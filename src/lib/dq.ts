@@ -4,6 +4,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
 import {CdcError, EXIT, firstLine, usageError} from './errors'
+import {notify, type NotifyResult} from './notify'
 import type {JobRun} from './jobs/types'
 import {waitForRun} from './jobs/wait'
 import {localCredentialsFile} from './local/credentials'
@@ -132,15 +133,8 @@ export async function runDataQuality(target: Target, selection: DqSelection, tim
   })
 }
 
-export interface DqAlert {
-  topicArn: string
-  messageId: string | null
-}
-
-/** On aws, a failing check goes to the SNS alerts topic (CDCCTL_ALERTS_TOPIC_ARN). */
-export async function publishFailure(target: Target, report: DqReport, topicArn: string): Promise<DqAlert> {
-  const {SNSClient, PublishCommand} = await import('@aws-sdk/client-sns')
-  const client = new SNSClient({region: target.profile.region})
+/** On aws, a failing check goes to the SNS alerts topic, through the same path as `cdcctl notify`. */
+export async function publishFailure(target: Target, report: DqReport): Promise<NotifyResult> {
   const failing = report.rules.filter((r) => r.severity === 'fail' && (r.status === 'fail' || r.status === 'error'))
   const message = {
     source: 'cdcctl dq check',
@@ -149,12 +143,7 @@ export async function publishFailure(target: Target, report: DqReport, topicArn:
     finished_at: report.finished_at,
     failing: failing.map((r) => ({name: r.name, table: r.table, status: r.status, message: r.message, sample_keys: r.sample_keys})),
   }
-  try {
-    const res = await client.send(new PublishCommand({TopicArn: topicArn, Subject: `cdcctl: ${failing.length} data-quality rule(s) failed`.slice(0, 100), Message: JSON.stringify(message, null, 2)}))
-    return {topicArn, messageId: res.MessageId ?? null}
-  } catch (error) {
-    throw new CdcError(`Could not publish to SNS topic ${topicArn}: ${firstLine((error as Error).message)}`, {code: 'SNS_ERROR', actions: ['check CDCCTL_ALERTS_TOPIC_ARN and AWS credentials']})
-  }
+  return notify(target, {status: 'failure', subject: `cdcctl: ${failing.length} data-quality rule(s) failed`, message: JSON.stringify(message, null, 2)})
 }
 
 /** Rule counts by status; `ok` counts passing rules (a key named pass* would be redacted as a secret). */

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
-import {countStatuses, type DqAlert, publishFailure, type RuleResult, runDataQuality, type StatusCounts, validateRules} from '../../lib/dq'
+import {countStatuses, publishFailure, type RuleResult, runDataQuality, type StatusCounts, validateRules} from '../../lib/dq'
+import {alertsTopicArn, type NotifyResult} from '../../lib/notify'
 import {renderTable} from '../../lib/ui'
 
 export interface DqCheckResult {
@@ -12,7 +13,7 @@ export interface DqCheckResult {
   finishedAt: string
   counts: StatusCounts
   rules: RuleResult[]
-  alert: DqAlert | null
+  alert: NotifyResult | null
 }
 
 export default class DqCheck extends BaseCommand<typeof DqCheck> {
@@ -51,11 +52,10 @@ export default class DqCheck extends BaseCommand<typeof DqCheck> {
       this.warn(`${r.name} (${r.table}): ${r.message || r.status}`)
     }
 
-    let alert: DqAlert | null = null
+    let alert: NotifyResult | null = null
     if (!report.passed && target.name === 'aws') {
-      const topic = process.env.CDCCTL_ALERTS_TOPIC_ARN
-      if (topic) alert = await publishFailure(target, report, topic)
-      else this.warn('no alerts topic: set CDCCTL_ALERTS_TOPIC_ARN to publish failing checks to SNS')
+      if (alertsTopicArn(target)) alert = await publishFailure(target, report)
+      else this.warn('no alerts topic: run cdcctl deploy, or set CDCCTL_ALERTS_TOPIC_ARN, to publish failing checks to SNS')
     }
 
     const counts = countStatuses(report.rules)
