@@ -11,7 +11,8 @@ export interface Moto {
   stop(): Promise<void>
 }
 
-const freePort = (): Promise<number> =>
+/** A loopback port nothing listens on (bound, then released). */
+export const freePort = (): Promise<number> =>
   new Promise((resolve) => {
     const s = createServer()
     s.listen(0, '127.0.0.1', () => {

@@ -1,26 +1,18 @@
 import {expect} from 'chai'
 import {mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {ecsServiceStates, type ServiceState, waitForStableServices} from '../../src/lib/ecs'
 import {CdcError} from '../../src/lib/errors'
 import {cdcctl, json} from '../helpers/cli'
-import {type Moto, startMoto} from '../helpers/moto'
+import {freePort, type Moto, startMoto} from '../helpers/moto'
 
 const REGION = 'ap-south-1'
 const CLUSTER = 'cdcctl-test'
 
 /** A port nothing listens on, so health's Kafka and Connect checks fail fast. */
-const closedPort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as {port: number}
-      s.close(() => resolve(port))
-    })
-  })
+const closedPort = freePort
 
 /*
  * How moto models ECS: CreateService leaves runningCount 0 (pendingCount = desiredCount), so a service created
