@@ -57,6 +57,10 @@ def build_session(app_name, warehouse, catalog="local", extra_conf=None, log_lev
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+            # One machine: keep Spark's driver and block manager on loopback instead of the address
+            # the hostname resolves to.
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
             # Iceberg 1.7.1's vectorized (Arrow) Parquet reader crashes this JVM (OpenJDK 17.0.15,
             # SIGSEGV: native memory corruption under ColumnarBatchReader/BaseReader.next, in shaded
             # netty's PlatformDependent0.directBufferAddress or later in a GC barrier) reading a

@@ -18,6 +18,6 @@ export function sparkSubmitCommand(script: string, args: Record<string, string>)
     ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]),
   ]
   // cdc_lake is imported from glue-jobs/, as Glue imports it from --extra-py-files.
-  const env = {...process.env, PYTHONPATH: join(PACKAGE_ROOT, 'glue-jobs'), PYSPARK_PYTHON: join(PACKAGE_ROOT, '.venv', 'bin', 'python')}
+  const env = {...process.env, PYTHONPATH: join(PACKAGE_ROOT, 'glue-jobs'), PYSPARK_PYTHON: join(PACKAGE_ROOT, '.venv', 'bin', 'python'), SPARK_LOCAL_IP: '127.0.0.1'}
   return {cmd, argv, env}
 }
