@@ -19,8 +19,10 @@ locals {
   }
 
   # Locally kafka_to_bronze drains what is there and stops (--trigger once); on Glue it streams.
+  # data_quality's reconcile_source reads Postgres; Glue 5.0 does not ship a driver for it.
   job_arguments = {
     "kafka-to-bronze" = { "--trigger" = "continuous" }
+    "data-quality"    = { "--additional-python-modules" = "psycopg[binary]==3.3.9" }
   }
 
   default_arguments = {
