@@ -20,6 +20,11 @@ output "glue_job_names" {
   value       = module.glue.job_names
 }
 
+output "glue_log_group_prefix" {
+  description = "Prefix of the Glue jobs' CloudWatch log groups ({prefix}/output and {prefix}/error), read by `cdcctl job logs`."
+  value       = module.glue.log_group_prefix
+}
+
 output "connect_url" {
   description = "Kafka Connect REST URL inside the VPC (Cloud Map DNS)."
   value       = module.ecs.connect_url

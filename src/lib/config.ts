@@ -18,8 +18,8 @@ export interface Profile {
   storage: {root: string}
   ports: {postgres: number; kafka: number; controller: number; connect: number}
   health: {slotLagWarnBytes: number}
-  /** Glue job names per cdcctl job (aws); filled from Terraform outputs after deploy. */
-  glue: {database: string; jobNames: Record<string, string>}
+  /** Glue job names per cdcctl job and the prefix of their log groups (aws); filled from Terraform outputs after deploy. */
+  glue: {database: string; jobNames: Record<string, string>; logGroupPrefix: string}
   /** Where `deploy` finds the Terraform root module and which envs/<env>.tfvars it applies (aws). */
   deploy: {terraformDir: string; env: string}
   /** SNS topic `notify` publishes to on aws (env CDCCTL_ALERTS_TOPIC_ARN overrides it). */
@@ -64,6 +64,8 @@ function defaults(target: TargetName, stateDir: string, ports: Ports): Omit<Prof
     glue: {
       database: 'cdc',
       jobNames: {'kafka-to-bronze': 'kafka-to-bronze', 'bronze-to-silver': 'bronze-to-silver', 'silver-to-gold': 'silver-to-gold', 'data-quality': 'data-quality'},
+      // Glue 5.0's own log groups when a job sets no --custom-logGroup-prefix.
+      logGroupPrefix: '/aws-glue/jobs',
     },
     // A relative terraformDir in the config file is resolved against that file's directory.
     deploy: {terraformDir: join(PACKAGE_ROOT, 'terraform'), env: 'dev'},

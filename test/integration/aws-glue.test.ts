@@ -16,7 +16,7 @@ describe('job run on the aws target (Glue API of a moto server)', function () {
   before(async () => {
     moto = await startMoto()
     cwd = mkdtempSync(join(tmpdir(), 'cdcctl-glue-'))
-    writeFileSync(join(cwd, 'cdcctl.config.json'), JSON.stringify({profiles: {aws: {target: 'aws', glue: {jobNames: {'bronze-to-silver': 'cdc-bronze-to-silver'}}}}}))
+    writeFileSync(join(cwd, 'cdcctl.config.json'), JSON.stringify({profiles: {aws: {target: 'aws', glue: {jobNames: {'bronze-to-silver': 'cdc-bronze-to-silver'}, logGroupPrefix: '/aws-glue/jobs/cdc-dev'}}}}))
     const {GlueClient, CreateJobCommand} = await import('@aws-sdk/client-glue')
     const glue = new GlueClient({region: 'ap-south-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
     await glue.send(new CreateJobCommand({Name: 'cdc-bronze-to-silver', Role: 'arn:aws:iam::123456789012:role/glue', GlueVersion: '5.0', Command: {Name: 'glueetl', ScriptLocation: 's3://lake/scripts/bronze_to_silver.py', PythonVersion: '3'}}))
@@ -48,6 +48,26 @@ describe('job run on the aws target (Glue API of a moto server)', function () {
     expect(res.code).to.equal(1)
     expect(isOneLineError(res.stderr), res.stderr).to.equal(true)
     expect(res.stderr).to.contain('silver-to-gold')
+  })
+
+  it('logs merges a run\'s output and error streams by time, and only that run\'s', async () => {
+    const logs = await import('@aws-sdk/client-cloudwatch-logs')
+    const cw = new logs.CloudWatchLogsClient({region: 'ap-south-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    const t0 = Date.now() - 60_000
+    const put = async (group: string, stream: string, messages: [number, string][]) => {
+      await cw.send(new logs.CreateLogStreamCommand({logGroupName: group, logStreamName: stream}))
+      await cw.send(new logs.PutLogEventsCommand({logGroupName: group, logStreamName: stream, logEvents: messages.map(([dt, message]) => ({timestamp: t0 + dt, message}))}))
+    }
+    for (const g of ['output', 'error']) await cw.send(new logs.CreateLogGroupCommand({logGroupName: `/aws-glue/jobs/cdc-dev/${g}`}))
+    await put('/aws-glue/jobs/cdc-dev/output', 'jr_one-driver', [[1, 'reading bronze'], [3, 'merged 12 changes']])
+    await put('/aws-glue/jobs/cdc-dev/error', 'jr_one-driver', [[2, 'WARN spark started']])
+    await put('/aws-glue/jobs/cdc-dev/error', 'jr_one-executor1', [[4, 'executor 1 done']])
+    await put('/aws-glue/jobs/cdc-dev/output', 'jr_two-driver', [[5, 'another run']])
+
+    const all = json<{result: {lines: string[]}}>(await cdcctl(['job', 'logs', 'bronze-to-silver', 'jr_one', '--profile', 'aws', '--json'], {cwd, env: moto.env}))
+    expect(all.result.lines).to.deep.equal(['reading bronze', 'WARN spark started', 'merged 12 changes', 'executor 1 done'])
+    const last = json<{result: {lines: string[]}}>(await cdcctl(['job', 'logs', 'bronze-to-silver', 'jr_one', '-n', '2', '--profile', 'aws', '--json'], {cwd, env: moto.env}))
+    expect(last.result.lines).to.deep.equal(['merged 12 changes', 'executor 1 done'])
   })
 
   it('a bad --arg is a usage error', async () => {

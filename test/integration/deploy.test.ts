@@ -33,6 +33,7 @@ const outputs = {
   data_lake_bucket: {sensitive: false, type: 'string', value: '${BUCKET}'},
   glue_database: {sensitive: false, type: 'string', value: 'cdc_dev'},
   glue_job_names: {sensitive: false, type: ['map', 'string'], value: {'kafka-to-bronze': 'cdcctl-dev-kafka-to-bronze', 'bronze-to-silver': 'cdcctl-dev-bronze-to-silver', 'silver-to-gold': 'cdcctl-dev-silver-to-gold', 'data-quality': 'cdcctl-dev-data-quality'}},
+  glue_log_group_prefix: {sensitive: false, type: 'string', value: '/aws-glue/jobs/cdcctl-dev'},
   connect_url: {sensitive: false, type: 'string', value: '${CONNECT_URL}'},
   kafka_bootstrap_servers: {sensitive: false, type: 'string', value: '10.40.1.10:9092,10.40.2.10:9092'},
   db_secret_name: {sensitive: false, type: 'string', value: 'cdcctl-dev/db-credentials'},
@@ -267,12 +268,13 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
   it('stores the outputs in the profile: config show reads connect.url and storage.root from them', async () => {
     const res = await run(['config', 'show', '--profile', 'aws', '--json'])
     expect(res.code, res.stderr).to.equal(0)
-    const profile = json<{result: {connect: {url: string}; storage: {root: string}; kafka: {brokers: string[]}; glue: {database: string; jobNames: Record<string, string>}; postgres: {secretName: string}}}>(res).result
+    const profile = json<{result: {connect: {url: string}; storage: {root: string}; kafka: {brokers: string[]}; glue: {database: string; jobNames: Record<string, string>; logGroupPrefix: string}; postgres: {secretName: string}}}>(res).result
     expect(profile.connect.url).to.equal(CONNECT_URL)
     expect(profile.storage.root).to.equal(`s3://${BUCKET}`)
     expect(profile.kafka.brokers).to.deep.equal(['10.40.1.10:9092', '10.40.2.10:9092'])
     expect(profile.glue.database).to.equal('cdc_dev')
     expect(profile.glue.jobNames['bronze-to-silver']).to.equal('cdcctl-dev-bronze-to-silver')
+    expect(profile.glue.logGroupPrefix).to.equal('/aws-glue/jobs/cdcctl-dev')
     expect(profile.postgres.secretName).to.equal('cdcctl-dev/db-credentials')
   })
 

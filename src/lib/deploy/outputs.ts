@@ -45,6 +45,7 @@ export function toProfileInput(outputs: Record<string, unknown>): ProfileInput {
   else if (str(brokers)) p.kafka = {brokers: (brokers as string).split(',').map((b) => b.trim()).filter(Boolean)}
   const glue: NonNullable<ProfileInput['glue']> = {}
   if (str(outputs.glue_database)) glue.database = str(outputs.glue_database)
+  if (str(outputs.glue_log_group_prefix)) glue.logGroupPrefix = str(outputs.glue_log_group_prefix)
   if (outputs.glue_job_names && typeof outputs.glue_job_names === 'object') glue.jobNames = outputs.glue_job_names as Record<string, string>
   if (Object.keys(glue).length > 0) p.glue = glue
   if (str(outputs.db_secret_name)) p.postgres = {secretName: str(outputs.db_secret_name)}

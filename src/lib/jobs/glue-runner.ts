@@ -47,19 +47,44 @@ export class GlueJobRunner implements JobRunner {
     return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit)
   }
 
-  /** Glue writes a run's driver output to CloudWatch Logs, one stream per run id. */
+  /**
+   * Glue 5.0 writes a run's logs in real time to {prefix}/output (the script's stdout and stderr) and
+   * {prefix}/error (Spark and Glue), in streams named after the run id (driver, executors). The run's
+   * streams are listed by prefix, read page by page keeping only the last `lines` events, and the two
+   * groups merged by time.
+   */
   async logs(_job: JobName, runId: string, lines: number): Promise<string[]> {
     const logs = await import('@aws-sdk/client-cloudwatch-logs')
     const client = new logs.CloudWatchLogsClient({region: this.profile.region})
-    const out: string[] = []
-    for (const group of ['/aws-glue/jobs/output', '/aws-glue/jobs/error']) {
-      const res = await client.send(new logs.GetLogEventsCommand({logGroupName: group, logStreamName: runId, limit: lines, startFromHead: false})).catch((error: Error) => {
-        if (error.name === 'ResourceNotFoundException') return {events: []}
-        throw new CdcError(`Cannot read CloudWatch Logs ${group}: ${firstLine(error.message)}`, {code: 'LOGS_ERROR'})
-      })
-      out.push(...(res.events ?? []).map((e) => e.message ?? ''))
+    const events: {timestamp: number; message: string}[] = []
+    for (const group of ['output', 'error'].map((g) => `${this.profile.glue.logGroupPrefix}/${g}`)) {
+      const fail = (error: Error): never => {
+        throw new CdcError(`Cannot read CloudWatch Logs ${group}: ${firstLine(error.message)}`, {code: 'LOGS_ERROR', actions: ['check glue.logGroupPrefix in `cdcctl config show`']})
+      }
+      const streams: string[] = []
+      let token: string | undefined
+      do {
+        const res = await client.send(new logs.DescribeLogStreamsCommand({logGroupName: group, logStreamNamePrefix: runId, nextToken: token})).catch((error: Error) => {
+          if (error.name === 'ResourceNotFoundException') return {logStreams: [], nextToken: undefined}
+          return fail(error)
+        })
+        streams.push(...(res.logStreams ?? []).map((s) => s.logStreamName ?? '').filter(Boolean))
+        token = res.nextToken
+      } while (token)
+
+      const tail: typeof events = []
+      // FilterLogEvents takes at most 100 stream names at a time.
+      for (let i = 0; i < streams.length; i += 100) {
+        do {
+          const res = await client.send(new logs.FilterLogEventsCommand({logGroupName: group, logStreamNames: streams.slice(i, i + 100), nextToken: token})).catch(fail)
+          for (const e of res.events ?? []) tail.push({timestamp: e.timestamp ?? 0, message: (e.message ?? '').replace(/\n$/, '')})
+          tail.sort((a, b) => a.timestamp - b.timestamp).splice(0, Math.max(0, tail.length - lines))
+          token = res.nextToken
+        } while (token)
+      }
+      events.push(...tail)
     }
-    return out.slice(-lines)
+    return events.sort((a, b) => a.timestamp - b.timestamp).slice(-lines).map((e) => e.message)
   }
 }
 

@@ -32,13 +32,16 @@ locals {
     "--storage-root"                     = local.root
     "--catalog"                          = "glue"
     "--bootstrap-servers"                = var.bootstrap_servers
-    "--enable-continuous-cloudwatch-log" = "true"
-    "--continuous-log-logGroup"          = aws_cloudwatch_log_group.jobs.name
+    "--custom-logGroup-prefix"           = local.log_group_prefix
     "--enable-metrics"                   = "true"
     "--enable-observability-metrics"     = "true"
   }
 
   rw_prefixes = ["iceberg", "checkpoints", "dlq", "dq"]
+
+  # Glue 5.0 logs every run in real time to {prefix}/output (stdout, stderr) and {prefix}/error
+  # (Spark, Glue); a prefix of our own gives them our retention and key. `cdcctl job logs` reads both.
+  log_group_prefix = "/aws-glue/jobs/${var.name}"
 }
 
 resource "aws_glue_catalog_database" "cdc" {
@@ -83,7 +86,9 @@ resource "aws_glue_connection" "vpc" {
 }
 
 resource "aws_cloudwatch_log_group" "jobs" {
-  name              = "/aws-glue/jobs/${var.name}"
+  for_each = toset(["output", "error"])
+
+  name              = "${local.log_group_prefix}/${each.key}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
   tags              = var.tags

@@ -23,7 +23,7 @@ output "connection_name" {
   value       = aws_glue_connection.vpc.name
 }
 
-output "log_group_name" {
-  description = "CloudWatch log group of the jobs' continuous logs."
-  value       = aws_cloudwatch_log_group.jobs.name
+output "log_group_prefix" {
+  description = "Prefix of the jobs' CloudWatch log groups ({prefix}/output and {prefix}/error)."
+  value       = local.log_group_prefix
 }
