@@ -1,4 +1,4 @@
-"""Hourly CDC lakehouse run: health -> connector setup -> Kafka->bronze->silver -> DQ -> silver->gold -> notify.
+"""Hourly CDC lakehouse run: health -> connector setup -> Kafka->bronze->silver -> DQ -> silver->gold -> gold DQ -> notify.
 
 Every task shells out to the cdcctl CLI (``--json --profile <profile>``), so the DAG holds no pipeline
 logic of its own: what a task does is exactly what an operator would type, and its log is the CLI's
@@ -74,11 +74,18 @@ default_args = {
 
 JOB_TIMEOUT = timedelta(minutes=90)
 SILVER_TABLES = ["silver_users", "silver_products", "silver_orders"]
+GOLD_TABLES = ["gold_user_analytics", "gold_product_analytics", "gold_sales_summary"]
 RUN = "{{ dag.dag_id }} run {{ run_id }}"
+
+
+def dq_check(task_id: str, tables: list[str]) -> BashOperator:
+    """`dq check` over some tables: exit 1 when a fail-severity rule fails, which fails the task."""
+    return cli_task(task_id, "dq check " + " ".join(f"--table {t}" for t in tables), execution_timeout=JOB_TIMEOUT)
+
 
 with DAG(
     dag_id=DAG_ID,
-    description="CDC lakehouse: health, connector, Kafka->bronze->silver, data quality, silver->gold, notify",
+    description="CDC lakehouse: health, connector, Kafka->bronze->silver, data quality, silver->gold, gold quality, notify",
     schedule="@hourly",
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
@@ -102,14 +109,14 @@ with DAG(
 
     # Phase 4: exit 1 when a fail-severity rule fails, which stops gold from being built on bad silver.
     # Silver rules only: gold does not exist yet on a first run, and this run's gold is not built yet.
-    data_quality_check = cli_task(
-        "data_quality_check",
-        "dq check " + " ".join(f"--table {t}" for t in SILVER_TABLES),
-        execution_timeout=JOB_TIMEOUT,
-    )
+    data_quality_check = dq_check("data_quality_check", SILVER_TABLES)
 
-    # Phase 5 and 6.
+    # Phase 5, then its own rules (gold totals equal those of current silver rows), so a gold table
+    # that disagrees with silver fails the run and alerts instead of being reported as up to date.
     silver_to_gold = cli_task("silver_to_gold", "job run silver-to-gold", execution_timeout=JOB_TIMEOUT)
+    gold_quality_check = dq_check("gold_quality_check", GOLD_TABLES)
+
+    # Phase 6.
     notify_success = cli_task(
         "notify_success",
         "notify --status success --message " + shlex.quote(f"{RUN} succeeded: bronze, silver, DQ and gold are up to date"),
@@ -123,9 +130,10 @@ with DAG(
         bronze_to_silver,
         data_quality_check,
         silver_to_gold,
+        gold_quality_check,
     ]
     [check_kafka, check_debezium] >> setup_debezium_connector >> kafka_to_bronze >> bronze_to_silver
-    bronze_to_silver >> data_quality_check >> silver_to_gold >> notify_success
+    bronze_to_silver >> data_quality_check >> silver_to_gold >> gold_quality_check >> notify_success
 
     # Failure path: fires as soon as any pipeline task fails (downstream ones become upstream_failed).
     notify_failure = cli_task(

@@ -21,6 +21,7 @@ PIPELINE = [
     "bronze_to_silver",
     "data_quality_check",
     "silver_to_gold",
+    "gold_quality_check",
 ]
 COMMANDS = {
     "check_kafka": "kafka topics",
@@ -30,6 +31,7 @@ COMMANDS = {
     "bronze_to_silver": "job run bronze-to-silver",
     "data_quality_check": "dq check --table silver_users --table silver_products --table silver_orders",
     "silver_to_gold": "job run silver-to-gold",
+    "gold_quality_check": "dq check --table gold_user_analytics --table gold_product_analytics --table gold_sales_summary",
     "notify_success": "notify --status success --message",
     "notify_failure": "notify --status failure --message",
     "cleanup": "job list",
