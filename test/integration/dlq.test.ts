@@ -17,8 +17,17 @@ import {localStack} from '../helpers/stack'
 type ListJson = {result: {total: number; byTopic: Record<string, number>; byErrorClass: Record<string, number>; byDay: Record<string, number>}}
 type ReplayJson = {result: {sent: number; selected: number; dryRun: boolean; archivedFiles: string[]; recovered: number; skippedExhausted: number}}
 
+const createdTopics: string[] = []
+
 async function createTopic(profile: Profile, topic: string): Promise<void> {
   await withAdmin(profile.kafka.brokers, (admin) => admin.createTopics({waitForLeaders: true, topics: [{topic, numPartitions: 3}]}))
+  createdTopics.push(topic)
+}
+
+/** The tests' own topics leave the broker with them. */
+async function deleteCreatedTopics(profile: Profile): Promise<void> {
+  const topics = createdTopics.splice(0)
+  if (topics.length > 0) await withAdmin(profile.kafka.brokers, (admin) => admin.deleteTopics({topics}))
 }
 
 /** Origin ids of the replayed records in a topic, with how often each arrived. */
@@ -55,6 +64,8 @@ describe('dead-letter queue on the local storage root, with the real broker', fu
   before(async () => {
     profile = await localStack()
   })
+
+  after(async () => deleteCreatedTopics(profile))
 
   it('list, inspect and export count exactly what was written', async () => {
     const {cwd, root} = workspace(profile)
@@ -190,7 +201,10 @@ describe('dead-letter queue on S3 (moto server), with the real broker', function
     moto = await startMoto()
   })
 
-  after(async () => moto.stop())
+  after(async () => {
+    await moto.stop()
+    await deleteCreatedTopics(profile)
+  })
 
   it('lists, exports and replays exactly once from s3://', async () => {
     const topic = `it-dlq-s3-${Date.now()}`

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import type {Profile} from '../../src/lib/config'
-import {kafkaClient, tailTopic} from '../../src/lib/kafka'
+import {kafkaClient, tailTopic, withAdmin} from '../../src/lib/kafka'
 import {cdcctl, json} from '../helpers/cli'
 import {localStack} from '../helpers/stack'
 
@@ -13,6 +13,8 @@ describe('kafkajs against the pinned broker (Kafka 4.3.1, KRaft)', function () {
   before(async () => {
     profile = await localStack()
   })
+
+  after(async () => withAdmin(profile.kafka.brokers, (admin) => admin.deleteTopics({topics: [topic]})))
 
   it('creates a topic, produces idempotently with acks=all and headers, and reads it back', async () => {
     const kafka = await kafkaClient(profile.kafka.brokers)
