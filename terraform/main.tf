@@ -123,6 +123,7 @@ module "airflow" {
 
   name                    = local.name
   cluster_arn             = module.ecs.cluster_arn
+  exec_log_group_arn      = module.ecs.exec_log_group_arn
   subnet_ids              = module.vpc.private_subnet_ids
   security_group_id       = module.vpc.airflow_security_group_id
   image                   = var.airflow_image

@@ -86,10 +86,28 @@ def test_rds_turns_on_logical_replication_on_postgres_16(modules):
 
 
 def test_connect_reads_the_secret_at_run_time(modules):
-    (_, _, task, _), = modules["ecs"].resources("aws_ecs_task_definition")
-    text = task["container_definitions"]
-    assert "secrets" in text and "${var.db_secret_arn}:password::" in text
-    assert "containerPort = 8083" in text or "containerPort=8083" in text.replace(" ", "")
+    (_, connect, _), = modules["ecs"].blocks("module")
+    secrets = {unquote(s["name"]): unquote(s["valueFrom"]) for s in connect["secrets"]}
+    assert secrets["DB_PASSWORD"] == "${var.db_secret_arn}:password::"
+    assert connect["secret_arns"] == ["${var.db_secret_arn}"]
+    assert connect["container_port"] == 8083
+    # The building block hands them to ECS as the container's secrets, read when a task starts.
+    block = modules["fargate-service"]
+    assert "var.secrets" in block.locals["optional_container_keys"]["secrets"]
+    assert "local.optional_container_keys" in block.locals["container"]
+    (_, _, task, _), = block.resources("aws_ecs_task_definition")
+    assert task["container_definitions"] == "${jsonencode([local.container])}"
+
+
+def test_every_fargate_service_may_log_ecs_exec_to_the_cluster_group(root, modules):
+    block = modules["fargate-service"]
+    assert "default" not in block.variables["exec_log_group_arn"]
+    (task_policy,) = [d['"task"'] for entry in block.files["main.tf"]["data"]
+                      for t, d in entry.items() if unquote(t) == "aws_iam_policy_document" and '"task"' in d]
+    sids = {unquote(st["sid"]): st for st in task_policy["statement"]}
+    assert [unquote(r) for r in sids["EcsExecLogs"]["resources"]] == ["${var.exec_log_group_arn}:*"]
+    (_, airflow, _), = [b for b in root.blocks("module") if b[0] == "airflow"]
+    assert airflow["exec_log_group_arn"] == "${module.ecs.exec_log_group_arn}"
 
 
 def test_glue_defines_the_four_jobs_on_glue_5(modules):

@@ -6,13 +6,21 @@ import re
 
 import pytest
 
-from tf_hcl import MODULE_NAMES, MODULE_REF, MODULES, TERRAFORM, all_dirs, modules, root, strings_in, unquote  # noqa: F401 (fixtures)
+from tf_hcl import (  # noqa: F401 (fixtures)
+    ALL_MODULE_NAMES, BUILDING_BLOCK_NAMES, MODULE_NAMES, MODULE_REF, MODULES, TERRAFORM, all_dirs, module_calls,
+    modules, root, strings_in, unquote,
+)
 
 REQUIRED_FILES = ["main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"]
-META_ARGUMENTS = {"source", "version", "providers", "depends_on", "count", "for_each", "__is_block__"}
+META_ARGUMENTS = {"source", "version", "providers", "depends_on", "count", "for_each"}
 
 
-@pytest.mark.parametrize("name", MODULE_NAMES)
+def is_input(arg):
+    """A module call's argument that sets a variable (python-hcl2 adds __is_block__, __comments__, ...)."""
+    return arg not in META_ARGUMENTS and not arg.startswith("__")
+
+
+@pytest.mark.parametrize("name", ALL_MODULE_NAMES)
 def test_every_module_has_the_five_files(name):
     missing = [f for f in REQUIRED_FILES if not (MODULES / name / f).is_file()]
     assert not missing, f"modules/{name} lacks {missing}"
@@ -49,43 +57,77 @@ def test_root_calls_every_module_from_its_local_folder(root):
     assert calls == {name: f"./modules/{name}" for name in MODULE_NAMES}
 
 
-def test_every_input_the_root_passes_is_a_module_variable(root, modules):
+def test_every_building_block_is_called_by_a_module(modules):
+    callers = {name: [] for name in BUILDING_BLOCK_NAMES}
+    for name in MODULE_NAMES:
+        for _, body, _ in modules[name].blocks("module"):
+            target = unquote(body.get("source", "")).removeprefix("../")
+            if target in callers:
+                callers[target].append(name)
+    unused = [name for name, by in callers.items() if not by]
+    assert not unused, f"building blocks no module calls: {unused}"
+
+
+# The root's module calls and the modules' calls of building blocks follow the same rules.
+def test_every_input_passed_to_a_module_is_one_of_its_variables(root, modules):
     problems = []
-    for label, body, _ in root.blocks("module"):
-        declared = modules[label].variables
+    for caller, label, body, target in module_calls(root, modules):
+        if target not in modules:
+            problems.append(f"{caller}: module.{label} calls {body.get('source')}, not a folder of modules/")
+            continue
+        declared = modules[target].variables
         for arg in body:
-            if arg not in META_ARGUMENTS and arg not in declared:
-                problems.append(f"module.{label}: input {arg} is not a variable of modules/{label}")
+            if is_input(arg) and arg not in declared:
+                problems.append(f"{caller}: module.{label}: input {arg} is not a variable of modules/{target}")
     assert not problems, "\n".join(problems)
 
 
 def test_every_required_module_variable_is_passed(root, modules):
     problems = []
-    for label, body, _ in root.blocks("module"):
-        for name, var in modules[label].variables.items():
+    for caller, label, body, target in module_calls(root, modules):
+        for name, var in modules[target].variables.items() if target in modules else ():
             if "default" not in var and name not in body:
-                problems.append(f"module.{label}: required variable {name} is not passed")
+                problems.append(f"{caller}: module.{label}: required variable {name} of modules/{target} is not passed")
     assert not problems, "\n".join(problems)
 
 
-def test_every_module_output_the_root_references_exists(root, modules):
+def test_every_module_output_referenced_exists(root, modules):
     problems = []
-    for file, doc in root.files.items():
-        for text in strings_in(doc):
-            for mod, out in MODULE_REF.findall(text):
-                if mod not in modules:
-                    problems.append(f"{file}: module.{mod} is not a module of the root")
-                elif out not in modules[mod].outputs:
-                    problems.append(f"{file}: module.{mod}.{out} is not an output of modules/{mod}")
+    for where, tf in all_dirs(root, modules):
+        calls = {label: target for caller, label, _, target in module_calls(root, modules) if caller == where}
+        for file, doc in tf.files.items():
+            for text in strings_in(doc):
+                for mod, out in MODULE_REF.findall(text):
+                    if calls.get(mod) not in modules:
+                        problems.append(f"{where}/{file}: module.{mod} is not a module {where} calls")
+                    elif out not in modules[calls[mod]].outputs:
+                        problems.append(f"{where}/{file}: module.{mod}.{out} is not an output of modules/{calls[mod]}")
     assert not problems, "\n".join(problems)
 
 
 def test_modules_never_reach_into_each_other(modules):
+    """A module may call a building block (a folder of modules/ the root does not call) by
+    source = "../<name>" and read that call's outputs; it never calls or reads a module the root
+    calls, never reads remote state and holds no other "../" path."""
     problems = []
     for name, tf in modules.items():
+        calls = set()
+        for label, body, file in tf.blocks("module"):
+            source = unquote(body.get("source", ""))
+            target = source.removeprefix("../")
+            if not source.startswith("../") or target not in BUILDING_BLOCK_NAMES or target == name:
+                problems.append(f"modules/{name}/{file}: module.{label} source {source!r} is not \"../<building block>\"")
+            calls.add(label)
         for file, doc in tf.files.items():
-            for text in strings_in(doc):
-                if MODULE_REF.search(text) or "terraform_remote_state" in text or "../" in text:
+            # The sources checked above are the only place a "../" may stand.
+            without_sources = {
+                **doc,
+                "module": [{label: {k: v for k, v in body.items() if k != "source"} for label, body in entry.items()}
+                           for entry in doc.get("module", [])],
+            }
+            for text in strings_in(without_sources):
+                foreign = [mod for mod, _ in MODULE_REF.findall(text) if mod not in calls]
+                if foreign or "terraform_remote_state" in text or "../" in text:
                     problems.append(f"modules/{name}/{file}: {text[:80]}")
     assert not problems, "\n".join(problems)
 
@@ -94,6 +136,11 @@ def test_tags_flow_from_the_root_into_every_module(root, modules):
     for label, body, _ in root.blocks("module"):
         assert body.get("tags") == "${local.tags}", f"module.{label} does not receive local.tags"
         assert "tags" in modules[label].variables
+    # Building blocks get them from the module that calls them.
+    for caller, label, body, target in module_calls(root, modules):
+        if caller != "root":
+            assert body.get("tags") == "${var.tags}", f"modules/{caller}: module.{label} does not receive var.tags"
+            assert "tags" in modules[target].variables
     providers = root.files["providers.tf"]["provider"]
     for entry in providers:
         for _, body in entry.items():

@@ -10,7 +10,13 @@ import pytest
 
 TERRAFORM = Path(__file__).resolve().parent.parent
 MODULES = TERRAFORM / "modules"
+# The modules the root calls (./modules/<name>).
 MODULE_NAMES = ["vpc", "s3", "rds", "ecs", "kafka", "glue", "airflow", "monitoring"]
+# Building blocks: the other folders of modules/, called only by modules (source = "../<name>").
+BUILDING_BLOCK_NAMES = sorted(
+    p.name for p in MODULES.iterdir() if p.is_dir() and not p.name.startswith((".", "_")) and p.name not in MODULE_NAMES
+)
+ALL_MODULE_NAMES = MODULE_NAMES + BUILDING_BLOCK_NAMES
 
 
 def unquote(value):
@@ -84,6 +90,22 @@ def all_dirs(root: TfDir, modules: dict[str, TfDir]):
     yield from modules.items()
 
 
+def called_module(caller: str, source: str) -> str | None:
+    """The modules/ folder a module call's source points at: ./modules/<name> from the root,
+    ../<name> from a module; None for any other source."""
+    prefix = "./modules/" if caller == "root" else "../"
+    name = source[len(prefix):] if source.startswith(prefix) else ""
+    return name if re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) else None
+
+
+def module_calls(root: TfDir, modules: dict[str, TfDir]):
+    """(caller, label, body, target) of every module block of the root and of the modules; target is
+    the called folder's name (None when the source is not a local module folder)."""
+    for where, tf in all_dirs(root, modules):
+        for label, body, _ in tf.blocks("module"):
+            yield where, label, body, called_module(where, unquote(body.get("source", "")))
+
+
 MODULE_REF = re.compile(r"\bmodule\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
 
 
@@ -96,4 +118,4 @@ def root() -> TfDir:
 
 @pytest.fixture(scope="session")
 def modules() -> dict[str, TfDir]:
-    return {name: load_dir(MODULES / name) for name in MODULE_NAMES}
+    return {name: load_dir(MODULES / name) for name in ALL_MODULE_NAMES}

@@ -1,11 +1,11 @@
 output "service_name" {
   description = "Name of the Airflow ECS service."
-  value       = aws_ecs_service.airflow.name
+  value       = module.service.service_name
 }
 
 output "log_group_name" {
   description = "CloudWatch log group of the Airflow task."
-  value       = aws_cloudwatch_log_group.airflow.name
+  value       = module.service.log_group_name
 }
 
 output "ecr_repository_url" {
@@ -20,5 +20,5 @@ output "image" {
 
 output "task_role_arn" {
   description = "IAM role of the Airflow task."
-  value       = aws_iam_role.task.arn
+  value       = module.service.task_role_arn
 }

@@ -18,6 +18,16 @@ variable "cluster_arn" {
   }
 }
 
+variable "exec_log_group_arn" {
+  type        = string
+  description = "ARN of the cluster's ECS Exec log group (ecs module's exec_log_group_arn); the task role may write exec sessions to it."
+
+  validation {
+    condition     = can(regex("^arn:[^:]+:logs:", var.exec_log_group_arn))
+    error_message = "exec_log_group_arn must be a CloudWatch Logs log group ARN."
+  }
+}
+
 variable "subnet_ids" {
   type        = list(string)
   description = "Private subnets of the Airflow task."

@@ -8,9 +8,14 @@ output "cluster_arn" {
   value       = aws_ecs_cluster.this.arn
 }
 
+output "exec_log_group_arn" {
+  description = "ARN of the cluster's ECS Exec log group, to which the task role of every service in the cluster must be allowed to write."
+  value       = aws_cloudwatch_log_group.exec.arn
+}
+
 output "service_name" {
   description = "Name of the Debezium Connect ECS service."
-  value       = aws_ecs_service.connect.name
+  value       = module.connect.service_name
 }
 
 output "connect_url" {
@@ -20,10 +25,10 @@ output "connect_url" {
 
 output "log_group_name" {
   description = "CloudWatch log group of the Connect workers."
-  value       = aws_cloudwatch_log_group.connect.name
+  value       = module.connect.log_group_name
 }
 
 output "task_role_arn" {
   description = "IAM role of the Connect tasks."
-  value       = aws_iam_role.task.arn
+  value       = module.connect.task_role_arn
 }
