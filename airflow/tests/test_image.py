@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,3 +36,17 @@ def test_the_dag_is_in_the_dags_folder_where_it_finds_the_cli():
     assert "AIRFLOW__CORE__DAGS_FOLDER=/opt/cdcctl/airflow/dags" in DOCKERFILE
     assert "AIRFLOW__CORE__LOAD_EXAMPLES=False" in DOCKERFILE
     assert re.search(r"^USER airflow$", DOCKERFILE, re.M)
+
+
+def test_the_entrypoint_gives_cdcctl_the_glue_job_names_terraform_passes(tmp_path):
+    # What the Terraform airflow module sets (CDC_GLUE_JOB_<NAME>) is what `cdcctl job run` starts.
+    env = {"PATH": os.environ["PATH"], "CDCCTL_HOME": str(tmp_path), "CDC_PROFILE": "aws",
+           "CDC_GLUE_JOB_BRONZE_TO_SILVER": "cdcctl-dev-bronze-to-silver",
+           "CDC_GLUE_JOB_LAKE_MAINTENANCE": "cdcctl-dev-lake-maintenance"}
+    subprocess.run(["node", str(REPO / "docker" / "airflow" / "write-config.js")], env=env, check=True)
+    shown = subprocess.run(["node", str(REPO / "bin" / "run.js"), "config", "show", "--json"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    glue = json.loads(shown.stdout)["result"]["glue"]["jobNames"]
+    assert glue["bronze-to-silver"] == "cdcctl-dev-bronze-to-silver"
+    assert glue["lake-maintenance"] == "cdcctl-dev-lake-maintenance"
+    assert glue["silver-to-gold"] == "silver-to-gold"  # not passed: the default name
