@@ -16,7 +16,7 @@ output "glue_database" {
 }
 
 output "glue_job_names" {
-  description = "Glue job names keyed by the pipeline's job name (kafka-to-bronze, bronze-to-silver, silver-to-gold, data-quality)."
+  description = "Glue job names keyed by the pipeline's job name (kafka-to-bronze, bronze-to-silver, silver-to-gold, data-quality, lake-maintenance)."
   value       = module.glue.job_names
 }
 

@@ -1,4 +1,5 @@
-"""Hourly CDC lakehouse run: health -> connector setup -> Kafka->bronze->silver -> DQ -> silver->gold -> gold DQ -> notify.
+"""Hourly CDC lakehouse run: health -> connector setup -> Kafka->bronze->silver -> DQ -> silver->gold -> gold DQ
+-> lake maintenance -> notify.
 
 Every task shells out to the cdcctl CLI (``--json --profile <profile>``), so the DAG holds no pipeline
 logic of its own: what a task does is exactly what an operator would type, and its log is the CLI's
@@ -85,7 +86,7 @@ def dq_check(task_id: str, tables: list[str]) -> BashOperator:
 
 with DAG(
     dag_id=DAG_ID,
-    description="CDC lakehouse: health, connector, Kafka->bronze->silver, data quality, silver->gold, gold quality, notify",
+    description="CDC lakehouse: health, connector, Kafka->bronze->silver, data quality, silver->gold, gold quality, maintenance, notify",
     schedule="@hourly",
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
@@ -116,6 +117,10 @@ with DAG(
     silver_to_gold = cli_task("silver_to_gold", "job run silver-to-gold", execution_timeout=JOB_TIMEOUT)
     gold_quality_check = dq_check("gold_quality_check", GOLD_TABLES)
 
+    # Compaction and snapshot expiry, after the run's writes so they never race a MERGE. The job
+    # compacts a table only when enough delete or small files piled up, so most hours it only expires.
+    lake_maintenance = cli_task("lake_maintenance", "job run lake-maintenance", execution_timeout=JOB_TIMEOUT)
+
     # Phase 6.
     notify_success = cli_task(
         "notify_success",
@@ -131,9 +136,10 @@ with DAG(
         data_quality_check,
         silver_to_gold,
         gold_quality_check,
+        lake_maintenance,
     ]
     [check_kafka, check_debezium] >> setup_debezium_connector >> kafka_to_bronze >> bronze_to_silver
-    bronze_to_silver >> data_quality_check >> silver_to_gold >> gold_quality_check >> notify_success
+    bronze_to_silver >> data_quality_check >> silver_to_gold >> gold_quality_check >> lake_maintenance >> notify_success
 
     # Failure path: fires as soon as any pipeline task fails (downstream ones become upstream_failed).
     notify_failure = cli_task(

@@ -22,6 +22,7 @@ PIPELINE = [
     "data_quality_check",
     "silver_to_gold",
     "gold_quality_check",
+    "lake_maintenance",
 ]
 COMMANDS = {
     "check_kafka": "kafka topics",
@@ -32,6 +33,7 @@ COMMANDS = {
     "data_quality_check": "dq check --table silver_users --table silver_products --table silver_orders",
     "silver_to_gold": "job run silver-to-gold",
     "gold_quality_check": "dq check --table gold_user_analytics --table gold_product_analytics --table gold_sales_summary",
+    "lake_maintenance": "job run lake-maintenance",
     "notify_success": "notify --status success --message",
     "notify_failure": "notify --status failure --message",
     "cleanup": "job list",

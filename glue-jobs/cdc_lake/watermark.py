@@ -18,10 +18,11 @@ from contextlib import contextmanager
 WATERMARK_PROPERTY = "cdc.watermark"
 
 
-def read_watermark(spark, table):
-    """The bronze snapshot id silver `table` (full name) has consumed, or None before the first run."""
+def watermark_snapshot(spark, table):
+    """The snapshot of silver `table` (full name) that carries its watermark: a Row (snapshot_id,
+    committed_at, wm), or None before the first run. The newest such snapshot in the current lineage."""
     rows = spark.sql(f"""
-        SELECT h.snapshot_id, h.parent_id, s.summary['{WATERMARK_PROPERTY}'] AS wm
+        SELECT h.snapshot_id, h.parent_id, s.committed_at, s.summary['{WATERMARK_PROPERTY}'] AS wm
         FROM {table}.history h JOIN {table}.snapshots s ON s.snapshot_id = h.snapshot_id
         WHERE h.is_current_ancestor
     """).collect()
@@ -33,9 +34,15 @@ def read_watermark(spark, table):
     node = heads[0] if heads else None
     while node is not None:
         if node.wm is not None:
-            return json.loads(node.wm)["bronze_snapshot_id"]
+            return node
         node = by_id.get(node.parent_id)
     return None
+
+
+def read_watermark(spark, table):
+    """The bronze snapshot id silver `table` (full name) has consumed, or None before the first run."""
+    node = watermark_snapshot(spark, table)
+    return None if node is None else json.loads(node.wm)["bronze_snapshot_id"]
 
 
 def encode_watermark(bronze_snapshot_id):

@@ -63,7 +63,7 @@ function defaults(target: TargetName, stateDir: string, ports: Ports): Omit<Prof
     health: {slotLagWarnBytes: 64 * 1024 * 1024},
     glue: {
       database: 'cdc',
-      jobNames: {'kafka-to-bronze': 'kafka-to-bronze', 'bronze-to-silver': 'bronze-to-silver', 'silver-to-gold': 'silver-to-gold', 'data-quality': 'data-quality'},
+      jobNames: {'kafka-to-bronze': 'kafka-to-bronze', 'bronze-to-silver': 'bronze-to-silver', 'silver-to-gold': 'silver-to-gold', 'data-quality': 'data-quality', 'lake-maintenance': 'lake-maintenance'},
       // Glue 5.0's own log groups when a job sets no --custom-logGroup-prefix.
       logGroupPrefix: '/aws-glue/jobs',
     },

@@ -1,6 +1,6 @@
 """No secret leaves Secrets Manager, and the resources keep the names and settings the rest of
 the project relies on (ARCHITECTURE.md): outputs read by cdcctl, the db-credentials secret,
-logical replication, the four Glue 5.0 jobs and their arguments, Kafka's listener."""
+logical replication, the five Glue 5.0 jobs and their arguments, Kafka's listener."""
 from __future__ import annotations
 
 import re
@@ -110,7 +110,7 @@ def test_every_fargate_service_may_log_ecs_exec_to_the_cluster_group(root, modul
     assert airflow["exec_log_group_arn"] == "${module.ecs.exec_log_group_arn}"
 
 
-def test_glue_defines_the_four_jobs_on_glue_5(modules):
+def test_glue_defines_the_five_jobs_on_glue_5(modules):
     glue = modules["glue"]
     jobs = {unquote(k): {kk: unquote(vv) for kk, vv in v.items()} for k, v in glue.locals["jobs"].items()}
     assert jobs == {
@@ -118,6 +118,7 @@ def test_glue_defines_the_four_jobs_on_glue_5(modules):
         "bronze-to-silver": {"script": "bronze_to_silver.py", "command": "glueetl"},
         "silver-to-gold": {"script": "silver_to_gold.py", "command": "glueetl"},
         "data-quality": {"script": "data_quality.py", "command": "glueetl"},
+        "lake-maintenance": {"script": "lake_maintenance.py", "command": "glueetl"},
     }
     (_, _, job, _), = glue.resources("aws_glue_job")
     assert unquote(job["glue_version"]) == "5.0"

@@ -181,3 +181,17 @@ def test_gold_sales_summary_equals_postgres(pipeline, lake, pg):
     compare_keyed(expected, actual, "order_day", "gold_sales_summary vs SQL on Postgres")
     days = {r["order_day"] for r in actual}
     assert {datetime.date(2024, 2, 29), datetime.date(2024, 3, 1)} <= days, "UTC day boundary not respected"
+
+
+def test_lake_maintenance_compacts_without_changing_silver_or_its_watermark(pipeline, lake, pg):
+    """Compaction and eager expiry on the real lake: silver still equals Postgres, and the next
+    bronze_to_silver run finds its watermark (it reads nothing again)."""
+    summary = run_job("lake-maintenance", "--arg", "min-delete-files=1", "--arg", "min-small-files=2",
+                      "--arg", "retain-days=0", "--arg", "retain-last=1")["summary"]
+    tables = {t["table"]: t for t in summary["tables"]}
+    assert "silver_users" in summary["compacted"], summary
+    for tbl in TABLES:
+        after = tables[f"silver_{tbl}"]["after"]
+        assert after["delete_files"] == 0, tables[f"silver_{tbl}"]
+        assert_silver_matches_postgres(lake, pg, tbl)
+    assert run_job("bronze-to-silver")["summary"]["rows_read"] == 0

@@ -3,6 +3,7 @@ export const JOBS = {
   'bronze-to-silver': {script: 'bronze_to_silver.py', streaming: false},
   'silver-to-gold': {script: 'silver_to_gold.py', streaming: false},
   'data-quality': {script: 'data_quality.py', streaming: false},
+  'lake-maintenance': {script: 'lake_maintenance.py', streaming: false},
 } as const
 
 export type JobName = keyof typeof JOBS

@@ -1,4 +1,4 @@
-# The four Glue 5.0 jobs of the pipeline, their catalog database, a NETWORK connection that puts
+# The five Glue 5.0 jobs of the pipeline, their catalog database, a NETWORK connection that puts
 # them in the VPC (to reach Kafka), a security configuration and a role limited to the lake's prefixes.
 
 data "aws_caller_identity" "current" {}
@@ -16,6 +16,7 @@ locals {
     "bronze-to-silver" = { script = "bronze_to_silver.py", command = "glueetl" }
     "silver-to-gold"   = { script = "silver_to_gold.py", command = "glueetl" }
     "data-quality"     = { script = "data_quality.py", command = "glueetl" }
+    "lake-maintenance" = { script = "lake_maintenance.py", command = "glueetl" }
   }
 
   # Locally kafka_to_bronze drains what is there and stops (--trigger once); on Glue it streams.

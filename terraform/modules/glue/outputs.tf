@@ -4,7 +4,7 @@ output "database_name" {
 }
 
 output "job_names" {
-  description = "Glue job names keyed by the pipeline's job name (kafka-to-bronze, bronze-to-silver, silver-to-gold, data-quality)."
+  description = "Glue job names keyed by the pipeline's job name (kafka-to-bronze, bronze-to-silver, silver-to-gold, data-quality, lake-maintenance)."
   value       = { for k, j in aws_glue_job.this : k => j.name }
 }
 

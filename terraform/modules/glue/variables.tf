@@ -93,7 +93,7 @@ variable "number_of_workers" {
 
 variable "batch_timeout_minutes" {
   type        = number
-  description = "Timeout of the batch jobs (bronze-to-silver, silver-to-gold, data-quality)."
+  description = "Timeout of the batch jobs (bronze-to-silver, silver-to-gold, data-quality, lake-maintenance)."
   default     = 60
 
   validation {
