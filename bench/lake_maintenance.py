@@ -10,6 +10,7 @@ the current rows after it (what silver_to_gold does) scans and takes. It asserts
     .venv/bin/python bench/lake_maintenance.py [--size 100000] [--runs 24] [--updates 1000] [--deletes 10]
 """
 import argparse
+import random
 import shutil
 import sys
 import tempfile
@@ -73,7 +74,7 @@ def main(argv):
     root = Path(tempfile.mkdtemp(prefix="cdc-bench-maintenance-"))
     spark = build_session("bench-lake-maintenance", warehouse_for(root.as_uri()), "local", log_level="ERROR")
     meter = StageMeter(spark)
-    rng = __import__("random").Random(args.seed)
+    rng = random.Random(args.seed)
     try:
         ensure_bronze_table(spark)
         write_bronze_batch(spark, insert_events(spark, args.size))

@@ -23,7 +23,7 @@ import datetime
 import json
 
 from .bronze import BRONZE_TABLE
-from .session import CATALOG, NAMESPACE, table_name
+from .session import CATALOG, NAMESPACE, table_name, table_properties
 from .tables import TABLES
 from .watermark import watermark_snapshot
 
@@ -46,13 +46,9 @@ def _ms(ts):
     return round(ts.timestamp() * 1000)
 
 
-def _properties(spark, name):
-    return {r.key: r.value for r in spark.sql(f"SHOW TBLPROPERTIES {name}").collect()}
-
-
 def file_stats(spark, name):
     """Delete files, data files and data files Iceberg's rewrite would call too small, of table `name`."""
-    props = _properties(spark, name)
+    props = table_properties(spark, name)
     small = int(int(props.get("write.target-file-size-bytes", DEFAULT_TARGET_FILE_BYTES)) * SMALL_FILE_RATIO)
     row = spark.sql(f"""
         SELECT count_if(content <> 0) AS delete_files,

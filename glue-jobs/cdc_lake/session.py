@@ -15,6 +15,11 @@ def table_name(table):
     return f"{CATALOG}.{NAMESPACE}.{table}"
 
 
+def table_properties(spark, name):
+    """The Iceberg table's properties (format-version, sort-order, write.*), as a dict."""
+    return {r.key: r.value for r in spark.sql(f"SHOW TBLPROPERTIES {name}").collect()}
+
+
 def warehouse_for(storage_root):
     """`{root}/iceberg` for a storage root given as file:///abs/dir, /abs/dir or s3://bucket[/prefix]."""
     root = storage_root.rstrip("/")

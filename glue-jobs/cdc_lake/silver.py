@@ -19,9 +19,9 @@ from pyspark.sql import functions as F
 
 from . import scd2
 from .bronze import BRONZE_TABLE
-from .session import table_name
+from .session import table_name, table_properties
 from .tables import silver_schema, spec
-from .watermark import WATERMARK_PROPERTY, commit_properties, encode_watermark, read_watermark
+from .watermark import WATERMARK_PROPERTY, commit_properties, current_lineage, encode_watermark, read_watermark
 
 SILVER_PROPERTIES = {
     "format-version": "2",
@@ -68,7 +68,7 @@ def ensure_key_order(spark, target, key):
     WRITE ORDERED BY also makes writes range-distributed on the key, so files get disjoint key ranges;
     existing files keep their layout until compaction (rewrite_data_files, sort strategy) rewrites them.
     """
-    props = {r.key: r.value for r in spark.sql(f"SHOW TBLPROPERTIES {target}").collect()}
+    props = table_properties(spark, target)
     if props.get("sort-order", "").split(" ")[0].strip("`") != key:
         spark.sql(f"ALTER TABLE {target} WRITE ORDERED BY `{key}`")
 
@@ -128,10 +128,8 @@ def bronze_head(spark):
     bronze = table_name(BRONZE_TABLE)
     if not spark.catalog.tableExists(bronze):
         raise MissingTableError(f"bronze table {bronze} does not exist: run kafka_to_bronze first")
-    rows = spark.sql(f"SELECT snapshot_id, parent_id FROM {bronze}.history WHERE is_current_ancestor").collect()
-    parents = {r.parent_id for r in rows}
-    heads = [r.snapshot_id for r in rows if r.snapshot_id not in parents]
-    return heads[0] if heads else None
+    lineage = current_lineage(spark, bronze)
+    return lineage[0].snapshot_id if lineage else None
 
 
 def read_bronze(spark, table, after_snapshot, upto_snapshot):

@@ -18,25 +18,30 @@ from contextlib import contextmanager
 WATERMARK_PROPERTY = "cdc.watermark"
 
 
-def watermark_snapshot(spark, table):
-    """The snapshot of silver `table` (full name) that carries its watermark: a Row (snapshot_id,
-    committed_at, wm), or None before the first run. The newest such snapshot in the current lineage."""
+def current_lineage(spark, table):
+    """The snapshots of `table` (full name) from the current one back to the first: Rows of
+    (snapshot_id, parent_id, committed_at, wm), wm being the watermark a snapshot carries or None."""
     rows = spark.sql(f"""
         SELECT h.snapshot_id, h.parent_id, s.committed_at, s.summary['{WATERMARK_PROPERTY}'] AS wm
         FROM {table}.history h JOIN {table}.snapshots s ON s.snapshot_id = h.snapshot_id
         WHERE h.is_current_ancestor
     """).collect()
-    # walk the lineage from the current snapshot (the ancestor no other ancestor points to):
-    # commit timestamps can tie, parent links cannot
+    # walk from the current snapshot (the ancestor no other ancestor points to): commit timestamps
+    # can tie, parent links cannot
     by_id = {r.snapshot_id: r for r in rows}
     parents = {r.parent_id for r in rows}
-    heads = [r for r in rows if r.snapshot_id not in parents]
-    node = heads[0] if heads else None
+    node = next((r for r in rows if r.snapshot_id not in parents), None)
+    lineage = []
     while node is not None:
-        if node.wm is not None:
-            return node
+        lineage.append(node)
         node = by_id.get(node.parent_id)
-    return None
+    return lineage
+
+
+def watermark_snapshot(spark, table):
+    """The newest snapshot of silver `table` (full name) in its current lineage that carries the
+    watermark (a Row of current_lineage), or None before the first run."""
+    return next((r for r in current_lineage(spark, table) if r.wm is not None), None)
 
 
 def read_watermark(spark, table):

@@ -9,7 +9,7 @@ import type {JobRun} from './jobs/types'
 import {waitForRun} from './jobs/wait'
 import {localCredentialsFile} from './local/credentials'
 import {PACKAGE_ROOT} from './paths'
-import type {ObjectStore} from './storage'
+import {type ObjectStore, readText} from './storage'
 import type {Target} from './targets/types'
 
 export const DEFAULT_RULES_FILE = join(PACKAGE_ROOT, 'dq', 'rules.yaml')
@@ -99,16 +99,10 @@ async function jobArgs(target: Target, rulesFile: string, selection: DqSelection
   return args
 }
 
-async function readAll(store: ObjectStore, key: string): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of await store.read(key)) chunks.push(Buffer.from(chunk as Buffer))
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 export async function readReport(store: ObjectStore, runId: string): Promise<DqReport | null> {
   const key = `${RESULTS_PREFIX}${runId}.json`
   if (!(await store.exists(key))) return null
-  return JSON.parse(await readAll(store, key)) as DqReport
+  return JSON.parse(await readText(store, key)) as DqReport
 }
 
 export interface DqRun {
@@ -133,9 +127,14 @@ export async function runDataQuality(target: Target, selection: DqSelection, tim
   })
 }
 
+/** The rules that fail a check: severity fail, and failed or could not be evaluated. */
+export function failingRules(rules: RuleResult[]): RuleResult[] {
+  return rules.filter((r) => r.severity === 'fail' && (r.status === 'fail' || r.status === 'error'))
+}
+
 /** On aws, a failing check goes to the SNS alerts topic, through the same path as `cdcctl notify`. */
 export async function publishFailure(target: Target, report: DqReport): Promise<NotifyResult> {
-  const failing = report.rules.filter((r) => r.severity === 'fail' && (r.status === 'fail' || r.status === 'error'))
+  const failing = failingRules(report.rules)
   const message = {
     source: 'cdcctl dq check',
     profile: target.profile.name,
@@ -176,14 +175,14 @@ export async function listReports(store: ObjectStore, limit: number): Promise<Dq
   objects.sort((a, b) => b.modified.getTime() - a.modified.getTime())
   const entries: DqHistoryEntry[] = []
   for (const o of objects.slice(0, limit)) {
-    const report = JSON.parse(await readAll(store, o.key)) as DqReport
+    const report = JSON.parse(await readText(store, o.key)) as DqReport
     entries.push({
       runId: report.run_id,
       startedAt: report.started_at,
       finishedAt: report.finished_at,
       ok: report.passed,
       counts: countStatuses(report.rules),
-      failing: report.rules.filter((r) => r.status === 'fail' || (r.status === 'error' && r.severity === 'fail')).map((r) => r.name),
+      failing: failingRules(report.rules).map((r) => r.name),
     })
   }
   return entries.sort((a, b) => b.startedAt.localeCompare(a.startedAt))

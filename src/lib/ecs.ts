@@ -19,7 +19,9 @@ export interface ServiceState {
 /** DescribeServices takes at most 10 services per call. */
 const BATCH = 10
 
-async function describe(region: string, cluster: string, services: string[]): Promise<ServiceState[]> {
+/** Desired vs running tasks of each service, in the order asked; a service ECS does not know is MISSING and not stable. */
+export async function ecsServiceStates(region: string, cluster: string, services: string[]): Promise<ServiceState[]> {
+  if (services.length === 0) return []
   const {ECSClient, DescribeServicesCommand} = await import('@aws-sdk/client-ecs')
   const client = new ECSClient({region})
   const found = new Map<string, ServiceState>()
@@ -53,10 +55,9 @@ async function describe(region: string, cluster: string, services: string[]): Pr
   return services.map((name) => found.get(name) ?? {service: name, desired: 0, running: 0, pending: 0, status: 'MISSING', deployments: 0, stable: false})
 }
 
-/** Desired vs running tasks of each service, in the order asked; a service ECS does not know is MISSING and not stable. */
-export async function ecsServiceStates(region: string, cluster: string, services: string[]): Promise<ServiceState[]> {
-  if (services.length === 0) return []
-  return describe(region, cluster, services)
+/** "<service> running 1/1, …" for a progress line or a step's detail. */
+export function statesLine(states: ServiceState[]): string {
+  return states.map((s) => `${s.service} ${stateDetail(s)}`).join(', ')
 }
 
 /** "running 1/1", plus what else keeps a service from being stable. */
@@ -99,8 +100,7 @@ export async function waitForStableServices(
     if (states.every((s) => s.stable)) return states
     const left = deadline - Date.now()
     if (left <= 0) {
-      const bad = states.filter((s) => !s.stable).map((s) => `${s.service} ${stateDetail(s)}`)
-      throw new CdcError(`ECS services in cluster "${cluster}" not stable after ${timeoutSec}s: ${bad.join('; ')}`, {
+      throw new CdcError(`ECS services in cluster "${cluster}" not stable after ${timeoutSec}s: ${statesLine(states.filter((s) => !s.stable))}`, {
         code: 'ECS_NOT_STABLE',
         actions: [`aws ecs describe-services --cluster ${cluster} --services ${states.filter((s) => !s.stable).map((s) => s.service).join(' ')}`, 'cdcctl health --profile aws'],
       })

@@ -28,6 +28,13 @@ export interface ObjectStore {
   exists(key: string): Promise<boolean>
 }
 
+/** A whole (small) object as UTF-8 text: reports, manifests, ledger chunks. */
+export async function readText(store: ObjectStore, key: string): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of await store.read(key)) chunks.push(Buffer.from(chunk as Buffer))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 class LocalStore implements ObjectStore {
   private readonly dir: string
 

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
-import {countStatuses, publishFailure, type RuleResult, runDataQuality, type StatusCounts, validateRules} from '../../lib/dq'
+import {countStatuses, failingRules, publishFailure, type RuleResult, runDataQuality, type StatusCounts, validateRules} from '../../lib/dq'
 import {alertsTopicArn, type NotifyResult} from '../../lib/notify'
 import {renderTable} from '../../lib/ui'
 
@@ -59,7 +59,7 @@ export default class DqCheck extends BaseCommand<typeof DqCheck> {
     }
 
     const counts = countStatuses(report.rules)
-    const failing = report.rules.filter((r) => r.severity === 'fail' && (r.status === 'fail' || r.status === 'error'))
+    const failing = failingRules(report.rules)
     if (report.passed) {
       this.say(`Data quality passed: ${counts.ok} pass, ${counts.warn} warn (run ${run.runId})`)
     } else {

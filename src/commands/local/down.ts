@@ -1,7 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
-import {dockerDown} from '../../lib/local/docker'
+import {dockerDown, runtimeFlag} from '../../lib/local/docker'
 import {type ComponentState, COMPONENT_NAMES, down} from '../../lib/local/stack'
 import {renderTable} from '../../lib/ui'
 
@@ -12,7 +12,7 @@ export default class LocalDown extends BaseCommand<typeof LocalDown> {
   static description = 'Data is kept under the state directory; the next `local up` resumes from it.'
   static examples = ['<%= config.bin %> local down', '<%= config.bin %> local down connect']
   static strict = false
-  static flags = {runtime: Flags.string({description: 'native: processes cdcctl starts (default); docker: docker/docker-compose.yml where a Docker engine runs.', options: ['native', 'docker'], default: 'native'})}
+  static flags = {runtime: runtimeFlag}
   static args = {component: Args.string({description: `Components to stop (default all): ${COMPONENT_NAMES.join(', ')}`, required: false})}
 
   async run(): Promise<LocalDownResult> {

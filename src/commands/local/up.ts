@@ -1,7 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
-import {dockerUp} from '../../lib/local/docker'
+import {dockerUp, runtimeFlag} from '../../lib/local/docker'
 import {ensureRuntime} from '../../lib/bootstrap'
 import {type ComponentState, COMPONENT_NAMES, up} from '../../lib/local/stack'
 import {renderTable} from '../../lib/ui'
@@ -13,7 +13,7 @@ export default class LocalUp extends BaseCommand<typeof LocalUp> {
   static description = 'Idempotent: starts only what is not running, installs what is missing first, and waits until every component answers.'
   static examples = ['<%= config.bin %> local up', '<%= config.bin %> local up kafka', '<%= config.bin %> local up --json']
   static strict = false
-  static flags = {runtime: Flags.string({description: 'native: processes cdcctl starts (default); docker: docker/docker-compose.yml where a Docker engine runs.', options: ['native', 'docker'], default: 'native'})}
+  static flags = {runtime: runtimeFlag}
   static args = {component: Args.string({description: `Components to start (default all): ${COMPONENT_NAMES.join(', ')}`, required: false})}
 
   async run(): Promise<LocalUpResult> {

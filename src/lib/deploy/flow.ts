@@ -1,7 +1,7 @@
 import {rmSync} from 'node:fs'
 
 import type {Profile} from '../config'
-import {type ServiceState, stateDetail, waitForStableServices} from '../ecs'
+import {type ServiceState, statesLine, waitForStableServices} from '../ecs'
 import type {PlanSummary} from '../terraform'
 import type {DeployEnvironment} from './environment'
 import {ecsServicesFrom} from './outputs'
@@ -36,7 +36,7 @@ export async function waitForServices(region: string, outputs: Record<string, un
   return steps.run(
     'services',
     `waiting for ECS services ${names.join(', ')} to be stable`,
-    (progress) => waitForStableServices(region, ecs.cluster, names, timeoutSec, (states) => progress.update(`waiting for ECS services: ${states.map((s) => `${s.service} ${stateDetail(s)}`).join(', ')}`)),
-    (states) => states.map((s) => `${s.service} ${stateDetail(s)}`).join(', '),
+    (progress) => waitForStableServices(region, ecs.cluster, names, timeoutSec, (states) => progress.update(`waiting for ECS services: ${statesLine(states)}`)),
+    statesLine,
   )
 }

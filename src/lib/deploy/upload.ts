@@ -3,7 +3,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {PACKAGE_ROOT} from '../paths'
-import type {ObjectStore} from '../storage'
+import {type ObjectStore, readText} from '../storage'
 import {deterministicZip} from './zip'
 
 export const MANIFEST_KEY = 'scripts/.manifest.json'
@@ -34,10 +34,9 @@ const sha256 = (body: Buffer): string => createHash('sha256').update(body).diges
 
 async function readManifest(store: ObjectStore): Promise<Record<string, string>> {
   if (!(await store.exists(MANIFEST_KEY))) return {}
-  const chunks: Buffer[] = []
-  for await (const chunk of await store.read(MANIFEST_KEY)) chunks.push(Buffer.from(chunk as Buffer))
+  const text = await readText(store, MANIFEST_KEY)
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>
+    return JSON.parse(text) as Record<string, string>
   } catch {
     return {}
   }

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {createInterface} from 'node:readline'
 
 import {CdcError} from '../errors'
-import type {ObjectStore} from '../storage'
+import {type ObjectStore, readText} from '../storage'
 import {type DlqFilter, type DlqRecord, matches} from './record'
 
 export const ACTIVE_PREFIX = 'dlq/bronze/'
@@ -34,7 +34,7 @@ export class DlqStore {
   async replayedLines(file: string): Promise<Set<number>> {
     const done = new Set<number>()
     for await (const o of this.store.list(`${REPLAYED}ledger/${fileId(file)}/`)) {
-      const chunk = JSON.parse(await this.text(o.key)) as {lines: number[]}
+      const chunk = JSON.parse(await readText(this.store, o.key)) as {lines: number[]}
       for (const l of chunk.lines) done.add(l)
     }
     return done
@@ -73,7 +73,7 @@ export class DlqStore {
   }
 
   async *intents(): AsyncIterable<{key: string; body: string}> {
-    for await (const o of this.store.list(`${REPLAYED}intents/`)) yield {key: o.key, body: await this.text(o.key)}
+    for await (const o of this.store.list(`${REPLAYED}intents/`)) yield {key: o.key, body: await readText(this.store, o.key)}
   }
 
   async deleteObject(key: string): Promise<void> {
@@ -93,17 +93,11 @@ export class DlqStore {
       if (text.trim() !== '' && !done.has(line)) return false
       line++
     }
-    await this.store.write(`${REPLAYED}archive/${file}`, await this.text(file))
+    await this.store.write(`${REPLAYED}archive/${file}`, await readText(this.store, file))
     await this.store.delete(file)
     // Hadoop's local file system writes a .<name>.crc beside each file; it goes with the file.
     const slash = file.lastIndexOf('/')
     await this.store.delete(`${file.slice(0, slash + 1)}.${file.slice(slash + 1)}.crc`)
     return true
-  }
-
-  private async text(key: string): Promise<string> {
-    const chunks: Buffer[] = []
-    for await (const c of await this.store.read(key)) chunks.push(Buffer.from(c))
-    return Buffer.concat(chunks).toString('utf8')
   }
 }

@@ -50,41 +50,35 @@ export class GlueJobRunner implements JobRunner {
   /**
    * Glue 5.0 writes a run's logs in real time to {prefix}/output (the script's stdout and stderr) and
    * {prefix}/error (Spark and Glue), in streams named after the run id (driver, executors). The run's
-   * streams are listed by prefix, read page by page keeping only the last `lines` events, and the two
-   * groups merged by time.
+   * streams are listed by prefix and read page by page (the SDK's paginators), keeping only the last
+   * `lines` events; the two groups are merged by time. A group that does not exist holds no lines.
    */
   async logs(_job: JobName, runId: string, lines: number): Promise<string[]> {
     const logs = await import('@aws-sdk/client-cloudwatch-logs')
     const client = new logs.CloudWatchLogsClient({region: this.profile.region})
+    const byTime = (a: {timestamp: number}, b: {timestamp: number}) => a.timestamp - b.timestamp
     const events: {timestamp: number; message: string}[] = []
     for (const group of ['output', 'error'].map((g) => `${this.profile.glue.logGroupPrefix}/${g}`)) {
-      const fail = (error: Error): never => {
-        throw new CdcError(`Cannot read CloudWatch Logs ${group}: ${firstLine(error.message)}`, {code: 'LOGS_ERROR', actions: ['check glue.logGroupPrefix in `cdcctl config show`']})
+      try {
+        const streams: string[] = []
+        for await (const page of logs.paginateDescribeLogStreams({client}, {logGroupName: group, logStreamNamePrefix: runId})) {
+          streams.push(...(page.logStreams ?? []).map((st) => st.logStreamName ?? '').filter(Boolean))
+        }
+        const tail: typeof events = []
+        // FilterLogEvents takes at most 100 stream names at a time.
+        for (let i = 0; i < streams.length; i += 100) {
+          for await (const page of logs.paginateFilterLogEvents({client}, {logGroupName: group, logStreamNames: streams.slice(i, i + 100)})) {
+            for (const e of page.events ?? []) tail.push({timestamp: e.timestamp ?? 0, message: (e.message ?? '').replace(/\n$/, '')})
+            tail.sort(byTime).splice(0, Math.max(0, tail.length - lines))
+          }
+        }
+        events.push(...tail)
+      } catch (error) {
+        if ((error as Error).name === 'ResourceNotFoundException') continue
+        throw new CdcError(`Cannot read CloudWatch Logs ${group}: ${firstLine((error as Error).message)}`, {code: 'LOGS_ERROR', actions: ['check glue.logGroupPrefix in `cdcctl config show`']})
       }
-      const streams: string[] = []
-      let token: string | undefined
-      do {
-        const res = await client.send(new logs.DescribeLogStreamsCommand({logGroupName: group, logStreamNamePrefix: runId, nextToken: token})).catch((error: Error) => {
-          if (error.name === 'ResourceNotFoundException') return {logStreams: [], nextToken: undefined}
-          return fail(error)
-        })
-        streams.push(...(res.logStreams ?? []).map((s) => s.logStreamName ?? '').filter(Boolean))
-        token = res.nextToken
-      } while (token)
-
-      const tail: typeof events = []
-      // FilterLogEvents takes at most 100 stream names at a time.
-      for (let i = 0; i < streams.length; i += 100) {
-        do {
-          const res = await client.send(new logs.FilterLogEventsCommand({logGroupName: group, logStreamNames: streams.slice(i, i + 100), nextToken: token})).catch(fail)
-          for (const e of res.events ?? []) tail.push({timestamp: e.timestamp ?? 0, message: (e.message ?? '').replace(/\n$/, '')})
-          tail.sort((a, b) => a.timestamp - b.timestamp).splice(0, Math.max(0, tail.length - lines))
-          token = res.nextToken
-        } while (token)
-      }
-      events.push(...tail)
     }
-    return events.sort((a, b) => a.timestamp - b.timestamp).slice(-lines).map((e) => e.message)
+    return events.sort(byTime).slice(-lines).map((e) => e.message)
   }
 }
 

@@ -1,3 +1,4 @@
+import {Flags} from '@oclif/core'
 import {spawn} from 'node:child_process'
 import {join} from 'node:path'
 
@@ -6,6 +7,9 @@ import {PACKAGE_ROOT} from '../paths'
 
 /** The containerised local stack (docker/docker-compose.yml), for `local up|down --runtime docker`. */
 export const COMPOSE_FILE = join(PACKAGE_ROOT, 'docker', 'docker-compose.yml')
+
+/** --runtime of `local up` and `local down`. */
+export const runtimeFlag = Flags.string({description: 'native: processes cdcctl starts (default); docker: docker/docker-compose.yml where a Docker engine runs.', options: ['native', 'docker'], default: 'native'})
 
 interface Run {
   code: number
