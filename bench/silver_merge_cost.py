@@ -41,7 +41,7 @@ from cdc_lake import scd2, silver  # noqa: E402
 from cdc_lake.bronze import BRONZE_TABLE, ensure_bronze_table, write_bronze_batch  # noqa: E402
 from cdc_lake.parsing import BRONZE_COLUMNS  # noqa: E402
 from cdc_lake.session import build_session, table_name, warehouse_for  # noqa: E402
-from cdc_lake.tables import silver_columns, spec  # noqa: E402
+from cdc_lake.catalog import silver_columns, spec  # noqa: E402
 from cdc_lake.watermark import WATERMARK_PROPERTY, encode_watermark  # noqa: E402
 
 T0 = 1_764_064_800_000  # 2025-11-25T10:00:00Z: initial inserts

@@ -1,40 +1,40 @@
 """Read-only look at the lake for `cdcctl demo`: the gold tables and one key's SCD2 history.
 
-Local: python glue-jobs/lake_report.py --storage-root file:///abs/root --table users --key 7
+Not a pipeline job: python glue-jobs/lake_report.py --storage-root file:///abs/root --table <source table> --key 7
 Prints one JSON line: {"gold": {table: [rows]}, "history": [rows]}.
 """
+import argparse
 import json
 import sys
 
-from cdc_lake import args as job_args
+from cdc_lake import catalog
 from cdc_lake.session import build_session, table_name, warehouse_for
-
-GOLD = ("gold_user_analytics", "gold_product_analytics", "gold_sales_summary")
-HISTORY_COLUMNS = {
-    "users": "id, email, full_name, country, email_domain",
-    "products": "id, name, price, status, price_category, is_active",
-    "orders": "id, user_id, status, total_amount, order_value_category",
-}
 
 
 def main(argv):
-    opts = job_args.parse(argv, ["storage-root"], {"catalog": "local", "table": "users", "key": None, "limit": "10"})
-    spark = build_session("lake_report", warehouse_for(opts["storage_root"]), opts["catalog"])
-    limit = int(opts["limit"])
+    parser = argparse.ArgumentParser(prog="lake_report")
+    parser.add_argument("--storage-root", required=True)
+    parser.add_argument("--catalog", default="local", choices=["local", "glue"])
+    parser.add_argument("--table", choices=list(catalog.tables()), default=next(iter(catalog.tables())))
+    parser.add_argument("--key", type=int)
+    parser.add_argument("--limit", type=int, default=10)
+    opts = parser.parse_args(argv[1:])
+    spark = build_session("lake_report", warehouse_for(opts.storage_root), opts.catalog)
     gold = {}
-    for name in GOLD:
+    for name in catalog.gold_tables():
         df = spark.table(table_name(name))
-        gold[name] = [json.loads(r) for r in df.orderBy(df.columns[0]).limit(limit).toJSON().collect()]
+        gold[name] = [json.loads(r) for r in df.orderBy(df.columns[0]).limit(opts.limit).toJSON().collect()]
     history = []
-    if opts["key"] is not None:
-        cols = HISTORY_COLUMNS[opts["table"]]
+    if opts.key is not None:
+        s = catalog.spec(opts.table)
+        cols = ", ".join(f"`{c}`" for c in s.business_columns if c not in ("created_at", "updated_at"))
+        derived = "".join(f", `{c}`" for c, _, _ in s.derived)
         history = [json.loads(r) for r in spark.sql(
-            f"SELECT {cols}, _valid_from, _valid_to, _is_current, operation FROM {table_name('silver_' + opts['table'])}"
-            f" WHERE id = {int(opts['key'])} ORDER BY _valid_from").toJSON().collect()]
+            f"SELECT {cols}{derived}, _valid_from, _valid_to, _is_current, operation FROM {table_name(s.silver_table)}"
+            f" WHERE `{s.key}` = {opts.key} ORDER BY _valid_from").toJSON().collect()]
     print(json.dumps({"gold": gold, "history": history}, default=str), flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    from cdc_lake.entry import run
-    sys.exit(run(main, sys.argv))
+    sys.exit(main(sys.argv))

@@ -1,9 +1,17 @@
-"""Job arguments: Glue's getResolvedOptions on Glue, argparse `--key value` everywhere else.
+"""Job arguments as the catalog declares them: Glue's getResolvedOptions on Glue, argparse elsewhere.
 
 Keys come back with dashes turned into underscores (`--storage-root` -> `storage_root`), as argparse
-and Glue both do.
+and Glue both do. Outside Glue an argument the catalog does not declare for the job, a value outside
+its `choices` or not of its `type` is an error (exit 2), never dropped. On Glue the argument list also
+holds Glue's own (--JOB_ID, --TempDir, ...), so only the declared ones are read there; Terraform sets
+nothing else (it builds the jobs' default arguments from the same catalog).
 """
 import argparse
+
+from . import catalog
+
+# The jobs cannot run without these, whoever provides them.
+_REQUIRED = {"storage_root", "kafka_brokers"}
 
 
 def _glue_resolver():
@@ -14,22 +22,42 @@ def _glue_resolver():
     return getResolvedOptions
 
 
-def parse(argv, required, optional=None):
-    """Parse `argv` (sys.argv, program name first). `optional` maps name -> default."""
-    optional = dict(optional or {})
+def _checked(kind, minimum):
+    """A value check for argparse that keeps the value a string, as Glue passes it."""
+    what = "an integer" if kind == "integer" else "a number"
+    if minimum is not None:
+        what += f" >= {minimum}"
+
+    def check(value):
+        try:
+            number = int(value) if kind == "integer" else float(value)
+        except ValueError:
+            number = None
+        if number is None or (minimum is not None and number < minimum):
+            raise argparse.ArgumentTypeError(f"{value!r} is not {what}")
+        return value
+    return check
+
+
+def parse(argv, job):
+    """Parse `argv` (sys.argv, program name first) against `job`'s catalog arguments."""
+    specs = catalog.job_arguments(job)
+    required = [name for name, s in specs.items() if s.get("provided") in _REQUIRED]
+    out = {name.replace("-", "_"): s.get("default") for name, s in specs.items()}
     resolve = _glue_resolver()
     if resolve is not None:
-        # getResolvedOptions fails on any listed option that is absent, so only ask for optional
-        # ones actually passed.
-        present = [name for name in optional if f"--{name}" in argv]
-        resolved = resolve(argv, list(required) + present)
-        out = {name.replace("-", "_"): value for name, value in optional.items()}
-        out.update({k.replace("-", "_"): v for k, v in resolved.items()})
+        # getResolvedOptions fails on any listed option that is absent: ask only for those passed.
+        present = [name for name in specs if f"--{name}" in argv and name not in required]
+        glue_run = ["JOB_RUN_ID"] if "--JOB_RUN_ID" in argv else []
+        resolved = resolve(argv, required + present + glue_run)
+        out.update({k.replace("-", "_"): v for k, v in resolved.items() if k != "JOB_RUN_ID"})
+        out["job_run_id"] = out.get("job_run_id") or resolved.get("JOB_RUN_ID")
         return out
-    parser = argparse.ArgumentParser(prog=argv[0] if argv else None)
-    for name in required:
-        parser.add_argument(f"--{name}", required=True)
-    for name, default in optional.items():
-        parser.add_argument(f"--{name}", default=default)
-    parsed, _unknown = parser.parse_known_args(argv[1:])
-    return vars(parsed)
+    parser = argparse.ArgumentParser(prog=job, allow_abbrev=False)
+    for name, s in specs.items():
+        kind = s.get("type", "string")
+        parser.add_argument(f"--{name}", required=name in required, default=s.get("default"),
+                            choices=s.get("choices"),
+                            type=None if kind == "string" else _checked(kind, s.get("minimum")),
+                            help=s["description"])
+    return vars(parser.parse_args(argv[1:]))

@@ -1,13 +1,14 @@
-"""bronze_cdc_events: create it, and append a micro-batch idempotently."""
+"""The bronze table: create it, and append a micro-batch idempotently."""
 import uuid
 
 from pyspark.sql import DataFrame, functions as F
 
+from . import catalog
 from .dlq import batch_fingerprint, write_dlq
 from .parsing import BRONZE_COLUMNS, parse_envelopes
 from .session import table_name
 
-BRONZE_TABLE = "bronze_cdc_events"
+BRONZE_TABLE = catalog.bronze_table()
 
 BRONZE_DDL = """
 CREATE TABLE IF NOT EXISTS {table} (

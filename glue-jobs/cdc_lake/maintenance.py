@@ -22,13 +22,13 @@ A snapshot is expired only if it is older than all of these.
 import datetime
 import json
 
+from . import catalog
 from .bronze import BRONZE_TABLE
 from .session import CATALOG, NAMESPACE, table_name, table_properties
-from .tables import TABLES
 from .watermark import watermark_snapshot
 
-GOLD_TABLES = ("gold_user_analytics", "gold_product_analytics", "gold_sales_summary")
-SILVER_TABLES = tuple(s.silver_table for s in TABLES.values())
+GOLD_TABLES = tuple(catalog.gold_tables())
+SILVER_TABLES = catalog.silver_tables()
 DAY_MS = 86_400_000
 # Iceberg's defaults: files under 75% of write.target-file-size-bytes (512 MiB) are "too small"
 DEFAULT_TARGET_FILE_BYTES = 512 * 1024 * 1024

@@ -9,7 +9,7 @@ says, and only the windows around it change; the current row stays the one with 
 """
 from pyspark.sql import DataFrame, Window, functions as F
 
-from .tables import silver_columns, spec
+from .catalog import silver_columns, spec
 
 TOAST_PLACEHOLDER = "__debezium_unavailable_value"
 
@@ -77,24 +77,10 @@ def carry_toast_forward(timeline_df: DataFrame, table: str) -> DataFrame:
 
 
 def derive_columns(df: DataFrame, table: str) -> DataFrame:
-    if table == "users":
-        return df.withColumn(
-            "email_domain",
-            F.when(F.col("email").contains("@"), F.lower(F.substring_index("email", "@", -1))))
-    if table == "products":
-        price = F.col("price")
-        return (
-            df.withColumn("price_category",
-                          F.when(price < 50, "budget").when(price < 200, "standard")
-                          .when(price.isNotNull(), "premium"))
-            .withColumn("is_active", F.col("status") == "active")
-        )
-    if table == "orders":
-        amount = F.col("total_amount")
-        return df.withColumn(
-            "order_value_category",
-            F.when(amount < 100, "small").when(amount < 500, "medium").when(amount.isNotNull(), "large"))
-    raise ValueError(f"no derived columns defined for {table!r}")
+    """The columns silver adds to a source table: the catalog's Spark SQL expressions over its columns."""
+    for name, sql_type, sql in spec(table).derived:
+        df = df.withColumn(name, F.expr(sql).cast(sql_type))
+    return df
 
 
 def row_hash(df: DataFrame, table: str) -> DataFrame:

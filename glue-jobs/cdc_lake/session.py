@@ -1,12 +1,15 @@
 """SparkSession for a target: local (Iceberg Hadoop catalog) or glue (Glue Data Catalog).
 
-Both expose the catalog as `lake`, with tables under the `cdc` namespace (`lake.cdc.<table>`).
+Both expose the Iceberg catalog as `lake`, with tables under the pipeline catalog's namespace
+(`lake.<namespace>.<table>`; on AWS the namespace is the Glue database).
 """
 import os
 from pathlib import Path
 
+from . import catalog
+
 CATALOG = "lake"
-NAMESPACE = "cdc"
+NAMESPACE = catalog.namespace()
 ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
 _DEFAULT_JARS_DIR = Path(__file__).resolve().parents[2] / "runtime" / "spark" / "lib"
 

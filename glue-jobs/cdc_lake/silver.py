@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from . import scd2
 from .bronze import BRONZE_TABLE
 from .session import table_name, table_properties
-from .tables import silver_schema, spec
+from .catalog import silver_schema, spec
 from .watermark import WATERMARK_PROPERTY, commit_properties, current_lineage, encode_watermark, read_watermark
 
 SILVER_PROPERTIES = {

@@ -40,7 +40,7 @@ def run_scd2(spark, changes, silver=None, table="users"):
 
 
 def rows_schema(spark, table):
-    from cdc_lake.tables import silver_schema
+    from cdc_lake.catalog import silver_schema
     return ", ".join(f"`{c}` {t}" for c, t in silver_schema(table))
 
 

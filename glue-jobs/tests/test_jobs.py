@@ -21,22 +21,42 @@ def load_job(name):
     return module
 
 
-def test_args_use_argparse_outside_glue_with_defaults_and_underscored_keys():
-    opts = job_args.parse(["job", "--storage-root", "file:///r", "--JOB_NAME", "x"], ["storage-root"],
-                          {"catalog": "local", "tables": "users"})
-    assert opts == {"storage_root": "file:///r", "catalog": "local", "tables": "users"}
-    with pytest.raises(SystemExit):
-        job_args.parse(["job"], ["storage-root"], {})
+def test_args_follow_the_catalog_with_defaults_and_underscored_keys():
+    opts = job_args.parse(["job", "--storage-root", "file:///r", "--tables", "users"], "bronze-to-silver")
+    assert opts == {"storage_root": "file:///r", "catalog": "local", "job_run_id": None, "label": "", "tables": "users"}
+
+
+@pytest.mark.parametrize("argv", [
+    [],  # --storage-root is required
+    ["--storage-root", "file:///r", "--no-such-argument", "x"],  # not in the catalog: an error, never dropped
+    ["--storage-root", "file:///r", "--retain-last", "0"],  # below the catalog's minimum
+    ["--storage-root", "file:///r", "--retain-days", "soon"],  # not a number
+])
+def test_args_outside_the_catalog_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        job_args.parse(["job", *argv], "lake-maintenance")
+    assert exc.value.code == 2
+    assert "error:" in capsys.readouterr().err
 
 
 def test_missing_input_table_is_one_line_error_and_exit_1(lake, storage_root, capsys):
-    status = run(load_job("silver_to_gold").main, ["silver_to_gold", "--storage-root", storage_root])
+    job = load_job("silver_to_gold")
+    status = run(job.__file__, job.main, ["silver_to_gold", "--storage-root", storage_root, "--job-run-id", "s2g-1"])
     out, err = capsys.readouterr()
     assert status == 1
-    assert json.loads(out.strip()) == {
-        "status": "failed",
-        "error": "MissingTableError: silver table lake.cdc.silver_users does not exist: run bronze_to_silver first"}
+    summary = json.loads(out.strip())
+    assert (summary["status"], summary["error"]) == (
+        "failed", "MissingTableError: silver table lake.cdc.silver_users does not exist: run bronze_to_silver first")
     assert err.strip().startswith("error: MissingTableError") and "Traceback" not in err
+
+
+def test_every_run_writes_its_summary_under_the_storage_root(lake, storage_root, capsys):
+    job = load_job("silver_to_gold")
+    run(job.__file__, job.main, ["silver_to_gold", "--storage-root", storage_root, "--job-run-id", "s2g-2"])
+    printed = json.loads(capsys.readouterr().out.strip())
+    written = json.loads((Path(storage_root.removeprefix("file://")) / "jobs" / "s2g-2.json").read_text())
+    assert written == printed
+    assert (written["job"], written["job_run_id"], written["status"]) == ("silver-to-gold", "s2g-2", "failed")
 
 
 def test_bronze_to_silver_then_gold_print_one_json_summary(lake, kafka_df, storage_root, capsys):
@@ -50,12 +70,13 @@ def test_bronze_to_silver_then_gold_print_one_json_summary(lake, kafka_df, stora
         kafka_record(envelope("products", "c", after=product, lsn=2), 1, topic="cdc.db.products"),
         kafka_record(envelope("orders", "c", after=order, lsn=3), 1, topic="cdc.db.orders"),
     ]), 0, storage_root, "run")
-    assert run(load_job("bronze_to_silver").main, ["b2s", "--storage-root", storage_root]) == 0
+    b2s, s2g = load_job("bronze_to_silver"), load_job("silver_to_gold")
+    assert run(b2s.__file__, b2s.main, ["b2s", "--storage-root", storage_root]) == 0
     summary = json.loads(capsys.readouterr().out.strip())
     assert (summary["rows_read"], summary["rows_written"]) == (3, 3)
     assert set(summary["watermark"]) == {"silver_users", "silver_products", "silver_orders"}
 
-    assert run(load_job("silver_to_gold").main, ["s2g", "--storage-root", storage_root, "--as-of", "2026-11-26"]) == 0
+    assert run(s2g.__file__, s2g.main, ["s2g", "--storage-root", storage_root, "--as-of", "2026-11-26"]) == 0
     summary = json.loads(capsys.readouterr().out.strip())
     assert summary["tables"] == {"gold_user_analytics": 1, "gold_product_analytics": 1, "gold_sales_summary": 1}
     row = lake.table("lake.cdc.gold_product_analytics").first()

@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import catalog
+
 REPO_DQ_DIR = Path(__file__).resolve().parents[3] / "dq"
 DEFAULT_RULES = REPO_DQ_DIR / "rules.yaml"
 SCHEMA_FILE = REPO_DQ_DIR / "rules.schema.json"
@@ -18,11 +20,6 @@ RULE_TYPES = (
     "row_count", "not_null", "unique", "accepted_values", "range", "regex", "freshness",
     "referential", "scd2", "reconcile_source", "gold_consistency",
 )
-# the key a table's sample_keys name, when a rule does not say
-DEFAULT_KEYS = {
-    "silver_users": "id", "silver_products": "id", "silver_orders": "id",
-    "gold_user_analytics": "user_id", "gold_product_analytics": "product_id", "gold_sales_summary": "order_day",
-}
 DEFAULT_SAMPLE_LIMIT = 10
 
 
@@ -41,7 +38,8 @@ class Rule:
 
     @property
     def key(self):
-        return self.params.get("key") or DEFAULT_KEYS.get(self.table, "id")
+        # the key a table's sample_keys name, when a rule does not say
+        return self.params.get("key") or catalog.table_keys().get(self.table, "id")
 
     @property
     def sample_limit(self):

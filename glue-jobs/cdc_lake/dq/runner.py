@@ -4,16 +4,13 @@ The edges live here: catalog lookups, the one consistent read of the Postgres so
 the report to {root}/dq/results/<run id>.json.
 """
 import json
-import os
-import tempfile
-from pathlib import Path
-from urllib.parse import urlparse
 
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
+from .. import catalog
 from ..session import table_name
-from ..tables import TABLES
+from ..storage import write_object
 from . import checks
 
 
@@ -22,16 +19,15 @@ class MissingTableError(RuntimeError):
 
 
 def _silver_spec(table):
-    name = table[len("silver_"):] if table.startswith("silver_") else None
-    return TABLES.get(name)
+    return next((s for s in catalog.tables().values() if s.silver_table == table), None)
 
 
 def check_tables_exist(spark, rules):
     for rule in rules:
         for table in rule.tables():
             if not spark.catalog.tableExists(table_name(table)):
-                hint = "run bronze_to_silver first" if table.startswith("silver_") else (
-                    "run silver_to_gold first" if table.startswith("gold_") else "check the table name")
+                hint = "run bronze_to_silver first" if table in catalog.silver_tables() else (
+                    "run silver_to_gold first" if table in catalog.gold_tables() else "check the table name")
                 raise MissingTableError(
                     f"table {table_name(table)} named by rule '{rule.name}' (line {rule.line}) does not exist: {hint}")
 
@@ -139,25 +135,6 @@ def passed(results):
     return not any(r["status"] == "fail" or (r["status"] == "error" and r["severity"] == "fail") for r in results)
 
 
-def results_uri(storage_root, run_id):
-    return f"{storage_root.rstrip('/')}/dq/results/{run_id}.json"
-
-
 def write_report(storage_root, run_id, report):
-    """Write the report where `cdcctl dq history` finds it; atomic on a local root."""
-    uri = results_uri(storage_root, run_id)
-    body = json.dumps(report, indent=2, default=str)
-    if uri.startswith("s3://"):
-        import boto3
-
-        bucket, _, key = uri[5:].partition("/")
-        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"),
-                                      ContentType="application/json")
-        return uri
-    path = Path(urlparse(uri).path if uri.startswith("file://") else uri)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(body)
-    os.replace(tmp, path)
-    return uri
+    """Write the report where `cdcctl dq history` finds it; returns its URI."""
+    return write_object(storage_root, f"dq/results/{run_id}.json", json.dumps(report, indent=2, default=str))

@@ -7,7 +7,9 @@ caught up with a quiesced source; reconcile reports the keys that differ either 
 import json
 from pathlib import Path
 
-DEFAULTS = {"host": "127.0.0.1", "port": 5432, "dbname": "cdc_demo", "username": "cdc"}
+from .. import catalog
+
+DEFAULTS = {"host": "127.0.0.1", "port": 5432, "dbname": catalog.load()["source"]["database"], "username": "cdc"}
 
 
 class SourceError(RuntimeError):

@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 GLUE_JOBS = Path(__file__).resolve().parents[2]
@@ -28,13 +29,14 @@ if str(GLUE_JOBS) not in sys.path:
     sys.path.insert(0, str(GLUE_JOBS))
 
 from cdc_lake.session import build_session, warehouse_for  # noqa: E402
-from cdc_lake.tables import TABLES  # noqa: E402
+from cdc_lake import catalog  # noqa: E402
 
 STATE_DIR = REPO / ".cdcctl"
 LAKE_ROOT = os.environ.get("CDC_IT_LAKE_ROOT", (STATE_DIR / "lake").as_uri())
 JOBS_DIR = STATE_DIR / "jobs"
 CATALOG = "cdc_it"
-SOURCE_TOPICS = {f"cdc.db.{t}": t for t in TABLES}
+TABLES = catalog.tables()
+SOURCE_TOPICS = {catalog.topic(t): t for t in TABLES}
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 CENT = decimal.Decimal("0.01")
 JOB_TIMEOUT = int(os.environ.get("CDC_IT_JOB_TIMEOUT", "600"))
@@ -47,8 +49,19 @@ def pytest_configure(config):
 
 # --------------------------------------------------------------------------------------------- CLI
 
+def _schema(args):
+    """The checked-in schema of the command `args` runs (schemas/<topic>-<command>.json)."""
+    words = [a for a in args if a.isalpha() and a.islower()]
+    for name in ("-".join(words[:2]), words[0]):
+        path = REPO / "schemas" / f"{name}.json"
+        if path.is_file():
+            return json.loads(path.read_text())
+    pytest.fail(f"no checked-in schema for cdcctl {' '.join(args)}")
+
+
 def cli(*args, timeout=120, check=True):
-    """`node bin/run.js <args> --json` -> the parsed envelope."""
+    """`node bin/run.js <args> --json` -> the parsed envelope, held to the --json contract: its status is
+    the exit status and its result validates against the command's checked-in schema."""
     cmd = ["node", str(REPO / "bin" / "run.js"), *args, "--json"]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     try:
@@ -56,6 +69,9 @@ def cli(*args, timeout=120, check=True):
     except json.JSONDecodeError:
         pytest.fail(f"`cdcctl {' '.join(args)}` printed no JSON (exit {proc.returncode}):\n"
                     f"stdout: {proc.stdout[-2000:]}\nstderr: {proc.stderr[-2000:]}")
+    assert out.get("status") == proc.returncode, f"envelope status {out.get('status')} but exit {proc.returncode}"
+    if "result" in out:
+        jsonschema.validate(out["result"], _schema(args))
     if check and proc.returncode != 0:
         pytest.fail(f"`cdcctl {' '.join(args)}` exited {proc.returncode}: {json.dumps(out)[:3000]}")
     return out
@@ -203,7 +219,7 @@ def spark_rows(spark, name, columns, types, where=None):
 
 
 def silver_types(tbl):
-    from cdc_lake.tables import silver_schema
+    from cdc_lake.catalog import silver_schema
 
     return dict(silver_schema(tbl))
 
