@@ -5,7 +5,7 @@ import {renderTable} from '../lib/ui'
 
 export type DemoCommandResult = DemoResult
 
-export default class Demo extends BaseCommand<typeof Demo> {
+export default class Demo extends BaseCommand<typeof Demo, DemoCommandResult> {
   static summary = 'Run the pipeline end to end on this machine and show the changes arriving.'
   static description = 'Starts the local stack, registers the connector, makes inserts, updates and deletes in Postgres, runs kafka-to-bronze, bronze-to-silver and silver-to-gold on local Spark, and prints the gold tables and one user\'s SCD2 history.'
   static examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --json']

@@ -1,12 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command'
-import {resolveEnvironment} from '../lib/deploy/environment'
-import {preparePlan} from '../lib/deploy/flow'
-import {removeStoredOutputs} from '../lib/deploy/outputs'
-import {preflight} from '../lib/deploy/preflight'
-import {ask, interactive, renderPlan, type StepRecord, Steps} from '../lib/deploy/steps'
-import {usageError} from '../lib/errors'
+import {confirm} from '../lib/confirm'
+import {destroyEnvironment, preparePlan} from '../lib/deploy/flow'
+import {renderPlan, type StepRecord, Steps} from '../lib/deploy/steps'
 import type {PlanSummary} from '../lib/terraform'
 import {startProgress} from '../lib/ui'
 
@@ -18,7 +15,7 @@ export interface DestroyResult {
   steps: StepRecord[]
 }
 
-export default class Destroy extends BaseCommand<typeof Destroy> {
+export default class Destroy extends BaseCommand<typeof Destroy, DestroyResult> {
   static summary = 'Destroy the AWS environment with terraform destroy.'
   static description = 'Confirm by typing the environment name on a terminal, or pass --confirm <env>; anything else refuses (exit 2). The stored outputs of the profile are removed afterwards.'
   static examples = ['<%= config.bin %> destroy --profile aws', '<%= config.bin %> destroy --profile aws --env dev --confirm dev', '<%= config.bin %> destroy --profile aws --dry-run']
@@ -30,29 +27,19 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
   }
 
   async run(): Promise<DestroyResult> {
-    const profile = this.target().profile
-    const environment = resolveEnvironment(profile, {env: this.flags.env, stream: this.flags.verbose, command: 'destroy'})
+    const target = this.target()
+    const environment = target.deployment({env: this.flags.env, stream: this.flags.verbose, command: 'destroy'})
     const {env} = environment
     const steps = new Steps((text) => startProgress(text, !this.jsonEnabled() && !this.flags.verbose))
     if (this.flags['dry-run']) {
-      const {plan} = await preparePlan(profile, environment, steps, {destroy: true})
+      const {plan} = await preparePlan(target.profile, environment, steps, {destroy: true})
       this.say(renderPlan(plan))
       return {env, dryRun: true, destroyed: false, plan, steps: steps.records}
     }
-    if (this.flags.confirm !== undefined) {
-      if (this.flags.confirm !== env) throw usageError(`--confirm ${this.flags.confirm} does not match the environment "${env}"`, [`--confirm ${env}`])
-    } else if (interactive()) {
-      const answer = await ask(`This destroys every resource of "${env}", the data lake included. Type the environment name to confirm: `)
-      if (answer !== env) throw usageError(`Destroy cancelled: "${answer}" is not "${env}"`, [`type ${env}`])
-    } else {
-      throw usageError(`destroy needs a confirmation and there is no terminal to ask on`, [`pass --confirm ${env}`])
-    }
-    const pre = await steps.run('preflight', 'checking Terraform and AWS credentials', () => preflight(profile, environment), (p) => `Terraform ${p.terraformVersion}, account ${p.account}`)
+    await confirm({action: `Destroy every resource of "${env}", the data lake included`, name: env, confirmed: this.flags.confirm, flag: `--confirm ${env}`, noPrompt: this.jsonEnabled()})
+    const pre = await destroyEnvironment(target.profile, environment, steps)
     for (const w of pre.warnings) this.warn(w)
-    await steps.run('init', `terraform init (${env})`, () => environment.terraform.init(environment.backendConfig))
-    await steps.run('destroy', `terraform destroy (${env})`, () => environment.terraform.destroy(environment.varFile))
-    removeStoredOutputs(profile)
-    this.say(`Destroyed ${env}; the stored outputs of profile "${profile.name}" were removed.`)
+    this.say(`Destroyed ${env}; the stored outputs of profile "${target.profile.name}" were removed.`)
     return {env, dryRun: false, destroyed: true, plan: null, steps: steps.records}
   }
 }

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command'
-import {notify, NOTIFY_STATUSES, type NotifyResult, type NotifyStatus} from '../lib/notify'
+import {NOTIFY_STATUSES, type NotifyResult, type NotifyStatus} from '../lib/notify'
 
 export type NotifyCommandResult = NotifyResult
 
-export default class Notify extends BaseCommand<typeof Notify> {
+export default class Notify extends BaseCommand<typeof Notify, NotifyCommandResult> {
   static summary = 'Tell operators how a pipeline run ended: SNS on aws, the run log locally.'
   static description = 'On aws publishes to the alerts topic (CDCCTL_ALERTS_TOPIC_ARN or alerts.topicArn); locally prints the message and appends it as a JSON line to <stateDir>/notifications.log.'
   static examples = [
@@ -20,7 +20,7 @@ export default class Notify extends BaseCommand<typeof Notify> {
   }
 
   async run(): Promise<NotifyCommandResult> {
-    const result = await notify(this.target(), {status: this.flags.status as NotifyStatus, message: this.flags.message, subject: this.flags.subject})
+    const result = await this.target().notify({status: this.flags.status as NotifyStatus, message: this.flags.message, subject: this.flags.subject})
     this.say(`${result.subject}: ${this.flags.message}`)
     this.say(result.channel === 'sns' ? `Published to SNS (message ${result.messageId}).` : `Written to ${result.logFile}.`)
     return result

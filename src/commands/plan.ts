@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command'
-import {resolveEnvironment} from '../lib/deploy/environment'
 import {preparePlan} from '../lib/deploy/flow'
 import {renderPlan, type StepRecord, Steps} from '../lib/deploy/steps'
 import type {PlanSummary} from '../lib/terraform'
@@ -14,7 +13,7 @@ export interface PlanResult {
   steps: StepRecord[]
 }
 
-export default class Plan extends BaseCommand<typeof Plan> {
+export default class Plan extends BaseCommand<typeof Plan, PlanResult> {
   static summary = 'Show what `deploy` would change in the AWS environment, changing nothing.'
   static description = 'preflight → terraform init → terraform plan into a saved plan file → a summary of adds, changes and destroys.'
   static examples = ['<%= config.bin %> plan --profile aws', '<%= config.bin %> plan --profile aws --env dev --json']
@@ -25,8 +24,9 @@ export default class Plan extends BaseCommand<typeof Plan> {
   }
 
   async run(): Promise<PlanResult> {
-    const profile = this.target().profile
-    const environment = resolveEnvironment(profile, {env: this.flags.env, stream: this.flags.verbose, command: 'plan'})
+    const target = this.target()
+    const profile = target.profile
+    const environment = target.deployment({env: this.flags.env, stream: this.flags.verbose, command: 'plan'})
     const steps = new Steps((text) => startProgress(text, !this.jsonEnabled() && !this.flags.verbose))
     const {preflight, plan} = await preparePlan(profile, environment, steps, {destroy: this.flags.destroy})
     for (const w of preflight.warnings) this.warn(w)

@@ -1,8 +1,10 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 
+import {catalog, jobNames} from './catalog'
 import {usageError} from './errors'
 import {findConfigFile, PACKAGE_ROOT} from './paths'
+import {MASK, Secret} from './redact'
 
 export type TargetName = 'aws' | 'local'
 
@@ -12,14 +14,15 @@ export interface Profile {
   region: string
   /** Where local state lives: Postgres/Kafka data, logs, run records, generated local credentials. */
   stateDir: string
-  postgres: {host: string; port: number; database: string; user: string; password?: string; secretName: string}
+  /** password: CDCCTL_DB_PASSWORD or the config file; otherwise the target reads it (local file, Secrets Manager). */
+  postgres: {host: string; port: number; database: string; user: string; password?: Secret; secretName: string}
   kafka: {brokers: string[]; partitions: number; replicationFactor: number}
   connect: {url: string; connector: string; slot: string; publication: string; tables: string[]}
   storage: {root: string}
   ports: {postgres: number; kafka: number; controller: number; connect: number}
   health: {slotLagWarnBytes: number}
-  /** Glue job names per cdcctl job and the prefix of their log groups (aws); filled from Terraform outputs after deploy. */
-  glue: {database: string; jobNames: Record<string, string>; logGroupPrefix: string}
+  /** Glue job names per catalog job and the prefix of their log groups (aws); filled from Terraform outputs after deploy. */
+  glue: {jobNames: Record<string, string>; logGroupPrefix: string}
   /** Where `deploy` finds the Terraform root module and which envs/<env>.tfvars it applies (aws). */
   deploy: {terraformDir: string; env: string}
   /** SNS topic `notify` publishes to on aws (env CDCCTL_ALERTS_TOPIC_ARN overrides it). */
@@ -28,7 +31,8 @@ export interface Profile {
   sources: string[]
 }
 
-type DeepPartial<T> = {[K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K]}
+type DeepPartial<T> = {[K in keyof T]?: T[K] extends Secret ? string : T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K]}
+/** A profile as the config file, stored outputs and environment give it (a password is still a plain string). */
 export type ProfileInput = DeepPartial<Omit<Profile, 'name' | 'sources'>>
 
 interface ConfigFile {
@@ -37,34 +41,35 @@ interface ConfigFile {
 }
 
 export const DEFAULT_REGION = 'ap-south-1'
-export const CDC_TABLES = ['users', 'products', 'orders']
 const DEFAULT_PORTS: Profile['ports'] = {postgres: 5432, kafka: 9092, controller: 9093, connect: 8083}
 
 type Ports = Profile['ports']
+/** A profile while it is being resolved: the password is still the plain string it was given as. */
+type Resolving = Omit<Profile, 'name' | 'postgres' | 'sources'> & {postgres: Omit<Profile['postgres'], 'password'> & {password?: string}}
 
 /** Local endpoints follow the ports, so moving one port in the config file moves its clients too. */
-function defaults(target: TargetName, stateDir: string, ports: Ports): Omit<Profile, 'name' | 'sources'> {
-  const local = target === 'local'
+function defaults(target: TargetName, stateDir: string, ports: Ports): Resolving {
+  const {source, tables} = catalog()
   return {
     target,
     region: DEFAULT_REGION,
     stateDir,
-    postgres: {host: '127.0.0.1', port: ports.postgres, database: 'cdc_demo', user: 'cdc', password: undefined, secretName: 'db-credentials'},
+    postgres: {host: '127.0.0.1', port: ports.postgres, database: source.database, user: 'cdc', password: undefined, secretName: 'db-credentials'},
     kafka: {brokers: [`127.0.0.1:${ports.kafka}`], partitions: 3, replicationFactor: 1},
     connect: {
       url: `http://127.0.0.1:${ports.connect}`,
       connector: 'cdc-postgres',
       slot: 'dbz_cdc_demo',
       publication: 'dbz_publication',
-      tables: CDC_TABLES.map((t) => `public.${t}`),
+      tables: Object.keys(tables).map((t) => `${source.schema}.${t}`),
     },
-    storage: {root: local ? `file://${join(stateDir, 'lake')}` : ''},
+    // empty: the target's default (LocalTarget: {stateDir}/lake; aws: the bucket deploy stores)
+    storage: {root: ''},
     ports,
     health: {slotLagWarnBytes: 64 * 1024 * 1024},
     glue: {
-      database: 'cdc',
-      jobNames: {'kafka-to-bronze': 'kafka-to-bronze', 'bronze-to-silver': 'bronze-to-silver', 'silver-to-gold': 'silver-to-gold', 'data-quality': 'data-quality', 'lake-maintenance': 'lake-maintenance'},
-      // Glue 5.0's own log groups when a job sets no --custom-logGroup-prefix.
+      jobNames: Object.fromEntries(jobNames().map((j) => [j, j])),
+      // Glue's own log groups when a job sets no --custom-logGroup-prefix.
       logGroupPrefix: '/aws-glue/jobs',
     },
     // A relative terraformDir in the config file is resolved against that file's directory.
@@ -106,7 +111,12 @@ function merge<T>(base: T, over: unknown, path: string): T {
   return out as T
 }
 
-const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.parseInt(v, 10))
+/** A port from the environment: a whole number 1-65535, or a usage error naming the variable. */
+function port(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65_535) throw usageError(`${name}=${v} is not a port number (1-65535)`, [`set ${name} to e.g. 5432, or unset it`])
+  return Number(v)
+}
 
 /** Environment variables override the file (ARCHITECTURE.md §4). */
 function fromEnv(env: NodeJS.ProcessEnv): ProfileInput {
@@ -117,7 +127,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ProfileInput {
   if (env.CDCCTL_STORAGE_ROOT) o.storage = {root: env.CDCCTL_STORAGE_ROOT}
   const pg = {
     host: env.CDCCTL_DB_HOST,
-    port: int(env.CDCCTL_DB_PORT),
+    port: port('CDCCTL_DB_PORT', env.CDCCTL_DB_PORT),
     database: env.CDCCTL_DB_NAME,
     user: env.CDCCTL_DB_USER,
     password: env.CDCCTL_DB_PASSWORD,
@@ -170,5 +180,13 @@ export function loadProfile(options: LoadOptions = {}): Profile {
     profile = merge(profile, envOverrides, 'env')
     sources.push('environment')
   }
-  return {...profile, name, sources}
+  const {password, ...postgres} = profile.postgres
+  return {...profile, postgres: {...postgres, password: password ? new Secret(password) : undefined}, name, sources}
+}
+
+/** A profile as `config show` prints it: plain data, the password (when one is set) as the mask. */
+export type ProfileView = Omit<Profile, 'postgres'> & {postgres: Omit<Profile['postgres'], 'password'> & {password: string | null}}
+
+export function profileView(profile: Profile): ProfileView {
+  return {...profile, postgres: {...profile.postgres, password: profile.postgres.password ? MASK : null}}
 }

@@ -1,13 +1,12 @@
 import {execFile} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
+import {jobTaking} from './catalog'
 import {CdcError, EXIT, firstLine, usageError} from './errors'
-import {notify, type NotifyResult} from './notify'
 import type {JobRun} from './jobs/types'
 import {waitForRun} from './jobs/wait'
-import {localCredentialsFile} from './local/credentials'
+import type {NotifyResult} from './notify'
 import {PACKAGE_ROOT} from './paths'
 import {type ObjectStore, readText} from './storage'
 import type {Target} from './targets/types'
@@ -76,26 +75,11 @@ export async function validateRules(selection: DqSelection): Promise<RulesSummar
   })
 }
 
-/** The job arguments for a target: where the rules and the source database credentials come from. */
+/** The data-quality job's own arguments: the rules file (staged by the target) and the selection. */
 async function jobArgs(target: Target, rulesFile: string, selection: DqSelection): Promise<Record<string, string>> {
-  const {profile} = target
-  const args: Record<string, string> = {'storage-root': profile.storage.root}
+  const args: Record<string, string> = {rules: await target.stageRules(rulesFile)}
   if (selection.tables.length > 0) args.table = selection.tables.join(',')
   if (selection.only.length > 0) args.only = selection.only.join(',')
-  if (target.name === 'local') {
-    args.rules = rulesFile
-    args['db-credentials-file'] = localCredentialsFile(profile.stateDir)
-    Object.assign(args, {'db-host': profile.postgres.host, 'db-port': String(profile.postgres.port), 'db-name': profile.postgres.database, 'db-user': profile.postgres.user})
-  } else {
-    // Glue reads the rules from the storage root; content-addressed, so a re-upload changes nothing.
-    const text = readFileSync(rulesFile)
-    const key = `dq/rules/${createHash('sha256').update(text).digest('hex').slice(0, 16)}.yaml`
-    await target.store().write(key, text)
-    args.rules = `${profile.storage.root.replace(/\/$/, '')}/${key}`
-    args.catalog = 'glue'
-    args.region = profile.region
-    args['db-secret-name'] = profile.postgres.secretName
-  }
   return args
 }
 
@@ -108,23 +92,38 @@ export async function readReport(store: ObjectStore, runId: string): Promise<DqR
 export interface DqRun {
   run: JobRun
   report: DqReport
+  /** How a failing check was told to operators (the target's channel); null when it passed. */
+  alert: NotifyResult | null
+  /** Why a failing check could not be told (e.g. no alerts topic configured). */
+  alertError: string | null
 }
 
-/** Start the data-quality job, wait for it and read its report back from the storage root. */
+/**
+ * Start the data-quality job, wait for it, read its report back from the storage root, and tell
+ * operators through the target's channel (the run log locally, SNS on aws) when it failed.
+ */
 export async function runDataQuality(target: Target, selection: DqSelection, timeoutSec: number, onUpdate: (run: JobRun) => void): Promise<DqRun> {
   const rulesFile = resolve(selection.rulesFile ?? DEFAULT_RULES_FILE)
   const runner = target.jobs()
-  const started = await runner.start('data-quality', await jobArgs(target, rulesFile, selection))
-  const run = await waitForRun(runner, 'data-quality', started.runId, timeoutSec, onUpdate)
+  const job = jobTaking('dq_rules')
+  const started = await runner.start(job, await jobArgs(target, rulesFile, selection))
+  const run = await waitForRun(runner, job, started.runId, timeoutSec, onUpdate)
   const report = await readReport(target.store(), run.runId)
-  if (report) return {run, report}
-  const code = typeof run.summary?.code === 'string' ? run.summary.code : 'DQ_JOB_FAILED'
-  const usage = code === 'MISSING_TABLE' || code === 'RULES_INVALID'
-  throw new CdcError(`Data-quality run ${run.runId} ${run.state}: ${run.error ?? 'it wrote no report'}`, {
-    code,
-    exit: usage ? EXIT.usage : EXIT.failed,
-    actions: usage ? ['fix the table names in the rules file', 'cdcctl job run bronze-to-silver'] : [`cdcctl job logs data-quality ${run.runId}`],
-  })
+  if (!report) {
+    const code = typeof run.summary?.code === 'string' ? run.summary.code : 'DQ_JOB_FAILED'
+    const usage = code === 'MISSING_TABLE' || code === 'RULES_INVALID'
+    throw new CdcError(`Data-quality run ${run.runId} ${run.state}: ${run.error ?? 'it wrote no report'}`, {
+      code,
+      exit: usage ? EXIT.usage : EXIT.failed,
+      actions: usage ? ['fix the table names in the rules file', 'run the jobs that write those tables first'] : [`cdcctl job logs ${job} ${run.runId}`],
+    })
+  }
+  if (report.passed) return {run, report, alert: null, alertError: null}
+  try {
+    return {run, report, alert: await publishFailure(target, report), alertError: null}
+  } catch (error) {
+    return {run, report, alert: null, alertError: error instanceof Error ? error.message : String(error)}
+  }
 }
 
 /** The rules that fail a check: severity fail, and failed or could not be evaluated. */
@@ -132,8 +131,8 @@ export function failingRules(rules: RuleResult[]): RuleResult[] {
   return rules.filter((r) => r.severity === 'fail' && (r.status === 'fail' || r.status === 'error'))
 }
 
-/** On aws, a failing check goes to the SNS alerts topic, through the same path as `cdcctl notify`. */
-export async function publishFailure(target: Target, report: DqReport): Promise<NotifyResult> {
+/** A failing check goes to operators through the same channel as `cdcctl notify`. */
+function publishFailure(target: Target, report: DqReport): Promise<NotifyResult> {
   const failing = failingRules(report.rules)
   const message = {
     source: 'cdcctl dq check',
@@ -142,12 +141,12 @@ export async function publishFailure(target: Target, report: DqReport): Promise<
     finished_at: report.finished_at,
     failing: failing.map((r) => ({name: r.name, table: r.table, status: r.status, message: r.message, sample_keys: r.sample_keys})),
   }
-  return notify(target, {status: 'failure', subject: `cdcctl: ${failing.length} data-quality rule(s) failed`, message: JSON.stringify(message, null, 2)})
+  return target.notify({status: 'failure', subject: `cdcctl: ${failing.length} data-quality rule(s) failed`, message: JSON.stringify(message, null, 2)})
 }
 
-/** Rule counts by status; `ok` counts passing rules (a key named pass* would be redacted as a secret). */
+/** Rule counts by status. */
 export interface StatusCounts {
-  ok: number
+  passed: number
   fail: number
   warn: number
   error: number
@@ -157,14 +156,14 @@ export interface DqHistoryEntry {
   runId: string
   startedAt: string
   finishedAt: string
-  ok: boolean
+  passed: boolean
   counts: StatusCounts
   failing: string[]
 }
 
 export function countStatuses(rules: RuleResult[]): StatusCounts {
-  const counts: StatusCounts = {ok: 0, fail: 0, warn: 0, error: 0}
-  for (const r of rules) counts[r.status === 'pass' ? 'ok' : r.status] += 1
+  const counts: StatusCounts = {passed: 0, fail: 0, warn: 0, error: 0}
+  for (const r of rules) counts[r.status === 'pass' ? 'passed' : r.status] += 1
   return counts
 }
 
@@ -180,7 +179,7 @@ export async function listReports(store: ObjectStore, limit: number): Promise<Dq
       runId: report.run_id,
       startedAt: report.started_at,
       finishedAt: report.finished_at,
-      ok: report.passed,
+      passed: report.passed,
       counts: countStatuses(report.rules),
       failing: failingRules(report.rules).map((r) => r.name),
     })

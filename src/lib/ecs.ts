@@ -1,7 +1,5 @@
-import type {Profile} from './config'
-import {ecsServices} from './deploy/outputs'
 import {CdcError, firstLine} from './errors'
-import type {HealthCheck} from './health'
+import {poll} from './poll'
 
 /** One ECS service as DescribeServices reports it; `stable` is what the AWS services-stable waiter means by it. */
 export interface ServiceState {
@@ -71,8 +69,6 @@ export function stateDetail(s: ServiceState): string {
   return `running ${s.running}/${s.desired}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 export interface WaitOptions {
   /** First pause between polls (ms); it grows by half each poll up to maxDelayMs. */
   initialDelayMs?: number
@@ -83,7 +79,7 @@ export interface WaitOptions {
  * Poll DescribeServices with backoff until every service is stable; returns the final states.
  * A timeout is one CdcError naming each service that is not stable with its running/desired counts.
  */
-export async function waitForStableServices(
+export function waitForStableServices(
   region: string,
   cluster: string,
   services: string[],
@@ -91,34 +87,18 @@ export async function waitForStableServices(
   onUpdate?: (states: ServiceState[]) => void,
   options: WaitOptions = {},
 ): Promise<ServiceState[]> {
-  const deadline = Date.now() + timeoutSec * 1000
-  let delay = options.initialDelayMs ?? 2000
-  const maxDelay = options.maxDelayMs ?? 15_000
-  for (;;) {
-    const states = await ecsServiceStates(region, cluster, services)
-    onUpdate?.(states)
-    if (states.every((s) => s.stable)) return states
-    const left = deadline - Date.now()
-    if (left <= 0) {
-      throw new CdcError(`ECS services in cluster "${cluster}" not stable after ${timeoutSec}s: ${statesLine(states.filter((s) => !s.stable))}`, {
+  return poll(() => ecsServiceStates(region, cluster, services), (states) => states.every((s) => s.stable), {
+    timeoutMs: timeoutSec * 1000,
+    intervalMs: options.initialDelayMs ?? 2000,
+    backoff: 1.5,
+    maxIntervalMs: options.maxDelayMs ?? 15_000,
+    onUpdate,
+    onTimeout: (states) => {
+      const unstable = states.filter((s) => !s.stable)
+      return new CdcError(`ECS services in cluster "${cluster}" not stable after ${timeoutSec}s: ${statesLine(unstable)}`, {
         code: 'ECS_NOT_STABLE',
-        actions: [`aws ecs describe-services --cluster ${cluster} --services ${states.filter((s) => !s.stable).map((s) => s.service).join(' ')}`, 'cdcctl health --profile aws'],
+        actions: [`aws ecs describe-services --cluster ${cluster} --services ${unstable.map((s) => s.service).join(' ')}`, 'cdcctl health --profile aws'],
       })
-    }
-    await sleep(Math.min(delay, left))
-    delay = Math.min(Math.round(delay * 1.5), maxDelay)
-  }
-}
-
-/** Health rows for the ECS services the stored Terraform outputs name (component ecs, one per service). */
-export async function ecsChecks(profile: Profile): Promise<HealthCheck[]> {
-  const ecs = ecsServices(profile)
-  if (!ecs) return []
-  const roles = Object.entries(ecs.services)
-  try {
-    const states = await ecsServiceStates(profile.region, ecs.cluster, roles.map(([, name]) => name))
-    return states.map((s, i) => ({component: 'ecs', check: `service ${roles[i][0]} (${s.service})`, status: s.stable ? 'ok' : 'fail', detail: stateDetail(s)}))
-  } catch (error) {
-    return [{component: 'ecs', check: `cluster ${ecs.cluster}`, status: 'fail', detail: (error as Error).message}]
-  }
+    },
+  })
 }

@@ -1,20 +1,11 @@
-import {CDC_TABLES} from './config'
-import {topicFor} from './connect/debezium'
-import {ecsChecks} from './ecs'
+import {sourceTables, topicFor} from './catalog'
 import {CdcError} from './errors'
 import {withAdmin} from './kafka'
 import {slotInfo, withPostgres} from './postgres'
-import type {Target} from './targets/types'
+import type {HealthCheck, Target} from './targets/types'
 import {formatBytes} from './ui'
 
-export type CheckStatus = 'fail' | 'ok' | 'warn'
-
-export interface HealthCheck {
-  component: 'connect' | 'ecs' | 'kafka' | 'postgres'
-  check: string
-  status: CheckStatus
-  detail: string
-}
+export type {CheckStatus, HealthCheck} from './targets/types'
 
 export interface HealthReport {
   healthy: boolean
@@ -56,7 +47,7 @@ async function kafkaChecks(target: Target): Promise<HealthCheck[]> {
       const cluster = await admin.describeCluster()
       const topics = new Set(await admin.listTopics())
       const checks: HealthCheck[] = [{component: 'kafka', check: 'brokers', status: cluster.brokers.length > 0 ? 'ok' : 'fail', detail: `${cluster.brokers.length} broker(s), controller ${cluster.controller}`}]
-      for (const table of CDC_TABLES) {
+      for (const table of sourceTables()) {
         const topic = topicFor(table)
         checks.push({component: 'kafka', check: `topic ${topic}`, status: topics.has(topic) ? 'ok' : 'fail', detail: topics.has(topic) ? 'exists' : 'missing (no change captured yet, or connector not registered)'})
       }
@@ -89,9 +80,8 @@ async function connectChecks(target: Target): Promise<HealthCheck[]> {
   }
 }
 
-/** Postgres, Kafka, Connect (and on aws the ECS services) checked in parallel; healthy when nothing failed (warnings allowed). */
+/** Postgres, Kafka, Connect and the target's own (the ECS services on aws) checked in parallel; healthy when nothing failed (warnings allowed). */
 export async function checkHealth(target: Target): Promise<HealthReport> {
-  const ecs = target.name === 'aws' ? ecsChecks(target.profile) : Promise.resolve([])
-  const checks = (await Promise.all([postgresChecks(target), kafkaChecks(target), connectChecks(target), ecs])).flat()
+  const checks = (await Promise.all([postgresChecks(target), kafkaChecks(target), connectChecks(target), target.extraHealthChecks()])).flat()
   return {healthy: checks.every((c) => c.status !== 'fail'), checks}
 }

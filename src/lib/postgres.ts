@@ -6,7 +6,7 @@ import type {DbCredentials} from './targets/types'
 /** Open a connection (pg loads lazily), run fn, always close. */
 export async function withPostgres<T>(db: DbCredentials, fn: (client: Client) => Promise<T>): Promise<T> {
   const {Client: PgClient} = await import('pg')
-  const client = new PgClient({host: db.host, port: db.port, database: db.database, user: db.username, password: db.password, connectionTimeoutMillis: 5000})
+  const client = new PgClient({host: db.host, port: db.port, database: db.database, user: db.username, password: db.password.reveal(), connectionTimeoutMillis: 5000})
   try {
     await client.connect()
   } catch (error) {

@@ -1,7 +1,12 @@
-/** Secrets never leave the process: every rendered value passes through here (ARCHITECTURE.md §4). */
-export const MASK = '********'
+import {inspect} from 'node:util'
 
-const SECRET_KEY = /pass(word)?|secret|token|credential|private[._-]?key|access[._-]?key|api[._-]?key/i
+/**
+ * Secrets never leave the process (ARCHITECTURE.md §4). A secret is either held in a `Secret`
+ * (declared where it enters: the local password file, the Secrets Manager secret, CDCCTL_DB_PASSWORD),
+ * which renders as the mask wherever it is printed or serialized, or a registered value (a sensitive
+ * Terraform output), masked wherever it appears in text. Nothing is masked by what its key is called.
+ */
+export const MASK = '********'
 
 const registered = new Set<string>()
 
@@ -10,11 +15,30 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 4) registered.add(value)
 }
 
-// Names of secrets (secretName, secretArn) are not secrets themselves.
-const SECRET_REFERENCE = /(name|arn|id)$/i
+/** A secret value: `reveal()` is the only way to read it; printing or serializing it shows the mask. */
+export class Secret {
+  readonly #value: string
 
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) && !SECRET_REFERENCE.test(key)
+  constructor(value: string) {
+    this.#value = value
+    registerSecret(value)
+  }
+
+  reveal(): string {
+    return this.#value
+  }
+
+  toJSON(): string {
+    return MASK
+  }
+
+  toString(): string {
+    return MASK
+  }
+
+  [inspect.custom](): string {
+    return MASK
+  }
 }
 
 export function redactText(text: string): string {
@@ -24,18 +48,17 @@ export function redactText(text: string): string {
   return out.replace(/(\w+:\/\/[^:/\s]+:)[^@/\s]+@/g, `$1${MASK}@`)
 }
 
-/** Deep copy with secret-named keys masked and registered secret values masked in strings. */
+/** Deep copy with every Secret masked and registered secret values masked inside strings. */
 export function redact<T>(value: T): T {
-  return walk(value, undefined) as T
+  return walk(value) as T
 }
 
-function walk(value: unknown, key: string | undefined): unknown {
+function walk(value: unknown): unknown {
   if (value === null || value === undefined) return value
-  if (key !== undefined && isSecretKey(key) && typeof value !== 'object') return MASK
+  if (value instanceof Secret) return MASK
   if (typeof value === 'string') return redactText(value)
-  if (Array.isArray(value)) return value.map((v) => walk(v, undefined))
-  if (typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, walk(v, k)]))
-  }
+  if (Array.isArray(value)) return value.map(walk)
+  if (value instanceof Date) return value.toISOString()
+  if (typeof value === 'object') return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, walk(v)]))
   return value
 }

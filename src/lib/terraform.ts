@@ -1,11 +1,12 @@
 import {spawn} from 'node:child_process'
-import {createWriteStream, mkdirSync} from 'node:fs'
-import {join} from 'node:path'
+import {chmodSync, createWriteStream, mkdirSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 
 import {CdcError, EXIT} from './errors'
 import {redactText} from './redact'
 
-export const MIN_TERRAFORM_VERSION = '1.6.0'
+// Write-only arguments and ephemeral resources (no secret in state or plan) arrived in 1.11.
+export const MIN_TERRAFORM_VERSION = '1.11.0'
 
 export type ResourceAction = 'create' | 'delete' | 'replace' | 'update'
 
@@ -112,8 +113,11 @@ export class Terraform {
     await this.run('init', ['init', '-input=false', ...this.color(), '-reconfigure', ...(backendConfig ? [`-backend-config=${backendConfig}`] : [])])
   }
 
+  /** A saved plan embeds the prior state: it is written for the owner alone (the caller deletes it after apply). */
   async plan(planFile: string, varFile: string, options: {destroy?: boolean} = {}): Promise<void> {
+    mkdirSync(dirname(planFile), {recursive: true, mode: 0o700})
     await this.run('plan', ['plan', '-input=false', ...this.color(), ...(options.destroy ? ['-destroy'] : []), `-out=${planFile}`, `-var-file=${varFile}`])
+    chmodSync(planFile, 0o600)
   }
 
   async show(planFile: string): Promise<PlanSummary> {

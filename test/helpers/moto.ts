@@ -21,25 +21,44 @@ export const freePort = (): Promise<number> =>
     })
   })
 
+/** Starts moto on a free port and resolves once it says it serves there; rejects when it exits first. */
+function launch(port: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, '.venv', 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, ...env}})
+    let said = ''
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`moto server did not start on ${port} within 60s: ${said.slice(-300)}`))), 60_000)
+    child.stderr?.on('data', (d: Buffer) => {
+      said += d.toString()
+      // Werkzeug's banner: only now is the port ours (a port freed by freePort can be taken by another process first).
+      if (said.includes(`Running on http://127.0.0.1:${port}`)) {
+        clearTimeout(timer)
+        child.stderr?.removeAllListeners('data')
+        child.stderr?.resume()
+        resolve(child)
+      }
+    })
+    child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`moto server exited (${code}) before serving on ${port}: ${said.slice(-300)}`))))
+  })
+}
+
 /** A real moto server (from the project's .venv): the AWS APIs the aws target calls, on loopback. */
-export async function startMoto(): Promise<Moto> {
-  const port = await freePort()
-  const child: ChildProcess = spawn(join(ROOT, '.venv', 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {stdio: 'ignore'})
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/moto-api/`)).ok) break
-    } catch {
-      if (Date.now() > deadline) throw new Error('moto server did not start')
-      await new Promise((r) => setTimeout(r, 300))
-    }
+export async function startMoto(serverEnv: NodeJS.ProcessEnv = {}): Promise<Moto> {
+  let child: ChildProcess | undefined
+  let port = 0
+  for (let attempt = 0; !child; attempt++) {
+    port = await freePort()
+    child = await launch(port, serverEnv).catch((error: Error) => {
+      if (attempt >= 2) throw error
+      return undefined
+    })
   }
+  const url = `http://127.0.0.1:${port}`
+  const running = child
   return {
     url,
     env: {AWS_ENDPOINT_URL: url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'ap-south-1', AWS_PROFILE: ''},
     stop: async () => {
-      child.kill('SIGTERM')
+      running.kill('SIGTERM')
     },
   }
 }

@@ -16,7 +16,7 @@ describe('job run on the aws target (Glue API of a moto server)', function () {
   before(async () => {
     moto = await startMoto()
     cwd = mkdtempSync(join(tmpdir(), 'cdcctl-glue-'))
-    writeFileSync(join(cwd, 'cdcctl.config.json'), JSON.stringify({profiles: {aws: {target: 'aws', glue: {jobNames: {'bronze-to-silver': 'cdc-bronze-to-silver'}, logGroupPrefix: '/aws-glue/jobs/cdc-dev'}}}}))
+    writeFileSync(join(cwd, 'cdcctl.config.json'), JSON.stringify({profiles: {aws: {target: 'aws', storage: {root: 's3://lake'}, glue: {jobNames: {'bronze-to-silver': 'cdc-bronze-to-silver'}, logGroupPrefix: '/aws-glue/jobs/cdc-dev'}}}}))
     const {GlueClient, CreateJobCommand} = await import('@aws-sdk/client-glue')
     const glue = new GlueClient({region: 'ap-south-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
     await glue.send(new CreateJobCommand({Name: 'cdc-bronze-to-silver', Role: 'arn:aws:iam::123456789012:role/glue', GlueVersion: '5.0', Command: {Name: 'glueetl', ScriptLocation: 's3://lake/scripts/bronze_to_silver.py', PythonVersion: '3'}}))
@@ -25,7 +25,7 @@ describe('job run on the aws target (Glue API of a moto server)', function () {
   after(async () => moto.stop())
 
   it('starts a run, polls it to its final state and reports it', async () => {
-    const res = await cdcctl(['job', 'run', 'bronze-to-silver', '--profile', 'aws', '--arg', 'storage-root=s3://lake', '--json'], {cwd, env: moto.env})
+    const res = await cdcctl(['job', 'run', 'bronze-to-silver', '--profile', 'aws', '--arg', 'tables=users', '--json'], {cwd, env: moto.env})
     const run = json<RunJson>(res)
     expect(run.result.job).to.equal('bronze-to-silver')
     expect(run.result.runId).to.be.a('string').and.not.equal('')

@@ -20,29 +20,33 @@ describe('aws profile: db-credentials from Secrets Manager (moto server)', funct
 
   after(async () => moto.stop())
 
-  it('a missing secret is a one-line error naming it', async () => {
-    const res = await cdcctl(['connector', 'register', '--dry-run', '--profile', 'aws'], {cwd, env: moto.env})
+  it('connector register --dry-run shows config-provider references and reads no secret', async () => {
+    // No secret exists yet: a dry run that tried to read it would fail.
+    const res = await cdcctl(['connector', 'register', '--dry-run', '--profile', 'aws', '--json'], {cwd, env: moto.env})
+    expect(res.code, res.stderr).to.equal(0)
+    const {config} = json<{result: {action: string; config: Record<string, string>}}>(res).result
+    expect(config['database.password']).to.equal('${env:CDC_DB_PASSWORD}')
+    expect(config['database.hostname']).to.equal('${env:CDC_DB_HOST}')
+    expect(config['database.user']).to.equal('${env:CDC_DB_USER}')
+  })
+
+  it('a missing secret is a one-line error naming it, where the secret is needed (register checks the database)', async () => {
+    const res = await cdcctl(['connector', 'register', '--profile', 'aws'], {cwd, env: moto.env})
     expect(res.code).to.equal(1)
     expect(isOneLineError(res.stderr), res.stderr).to.equal(true)
     expect(res.stderr).to.contain('"db-credentials"')
   })
 
-  it('connector register --dry-run builds the config from the secret, password redacted', async () => {
+  it('health reads the database from the secret and never prints its password', async () => {
     const {SecretsManagerClient, CreateSecretCommand} = await import('@aws-sdk/client-secrets-manager')
     const sm = new SecretsManagerClient({region: 'ap-south-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
-    await sm.send(new CreateSecretCommand({Name: 'db-credentials', SecretString: JSON.stringify({host: 'cdc-db.abc.ap-south-1.rds.amazonaws.com', port: 5432, username: 'cdc_admin', password})}))
+    // a host that answers nothing, so the check fails fast and names it
+    await sm.send(new CreateSecretCommand({Name: 'db-credentials', SecretString: JSON.stringify({host: '127.0.0.1', port: 1, username: 'cdc_admin', password})}))
 
-    const res = await cdcctl(['connector', 'register', '--dry-run', '--profile', 'aws', '--json'], {cwd, env: moto.env})
-    expect(res.code, res.stderr).to.equal(0)
-    const config = json<{result: {action: string; config: Record<string, string>}}>(res).result
-    expect(config.action).to.equal('dry-run')
-    expect(config.config['database.hostname']).to.equal('cdc-db.abc.ap-south-1.rds.amazonaws.com')
-    expect(config.config['database.user']).to.equal('cdc_admin')
-    expect(config.config['database.password']).to.equal('********')
+    const res = await cdcctl(['health', '--profile', 'aws', '--json'], {cwd, env: {...moto.env, CDCCTL_KAFKA_BROKERS: '127.0.0.1:2'}})
+    const report = json<{status: number; result: {healthy: boolean; checks: {component: string; detail: string}[]}}>(res)
+    expect(report.status).to.equal(1)
+    expect(report.result.checks.find((c) => c.component === 'postgres')?.detail).to.contain('127.0.0.1:1')
     expect(res.stdout + res.stderr).to.not.contain(password)
-
-    const human = await cdcctl(['connector', 'register', '--dry-run', '--profile', 'aws'], {cwd, env: moto.env})
-    expect(human.stdout).to.contain('cdc_admin')
-    expect(human.stdout + human.stderr).to.not.contain(password)
   })
 })

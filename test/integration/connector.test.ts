@@ -90,7 +90,8 @@ describe('connector against real Postgres, Kafka and Connect + Debezium', functi
 
   describe('a bad config gives a one-line error, a non-zero exit and no stack trace', () => {
     const cases: [string, Record<string, string>, RegExp][] = [
-      ['wrong password', {'database.password': 'not-the-password'}, /password authentication failed/],
+      ['a user the database does not know', {'database.user': 'nobody'}, /password authentication failed|role "nobody" does not exist/],
+      ['a literal password, which Connect would store and show', {'database.password': 'not-the-password'}, /sets database\.password to a value/],
       ['unknown table', {'table.include.list': 'public.users,public.nope'}, /public\.nope/],
       ['bad slot name', {'slot.name': 'Bad-Slot'}, /slot\.name/],
     ]
@@ -105,9 +106,18 @@ describe('connector against real Postgres, Kafka and Connect + Debezium', functi
     }
 
     it('never prints the real password, even in the error', async () => {
-      const res = await cdcctl(['connector', 'register', '--config', overrides({'database.password': 'not-the-password'}), '--verbose'])
+      const res = await cdcctl(['connector', 'register', '--config', overrides({'database.user': 'nobody'}), '--verbose'])
       expect(res.stderr + res.stdout).to.not.contain(localPassword(profile))
     })
+  })
+
+  it('keeps the password out of Kafka Connect: its REST API shows a config-provider reference', async () => {
+    json(await cdcctl(['connector', 'register', '--json']))
+    const stored = await (await fetch(`${profile.connect.url}/connectors/${profile.connect.connector}/config`)).text()
+    expect(stored).to.not.contain(localPassword(profile))
+    expect((JSON.parse(stored) as Record<string, string>)['database.password']).to.match(/^\$\{file:.+:password\}$/)
+    const status = json<{result: {state: string}}>(await cdcctl(['connector', 'status', '--json']))
+    expect(status.result.state).to.equal('RUNNING')
   })
 
   after(async () => {

@@ -44,7 +44,7 @@ const outputs = {
   db_master_password: {sensitive: true, type: 'string', value: '${SECRET}'},
 }
 switch (step) {
-  case 'version': console.log(JSON.stringify({terraform_version: process.env.FAKE_TF_VERSION || '1.9.5', platform: 'linux_amd64', provider_selections: {}, terraform_outdated: false})); break
+  case 'version': console.log(JSON.stringify({terraform_version: process.env.FAKE_TF_VERSION || '1.11.4', platform: 'linux_amd64', provider_selections: {}, terraform_outdated: false})); break
   case 'init': console.log('Terraform has been successfully initialized!'); break
   case 'plan': { const out = args.find((a) => a.startsWith('-out=')).slice(5); fs.writeFileSync(out, 'saved plan ' + Date.now()); console.log('Plan: 2 to add, 1 to change, 1 to destroy.'); break }
   case 'show': if (!fs.existsSync(args[2])) fail('no plan file ' + args[2]); console.log(JSON.stringify(plan)); break
@@ -268,11 +268,10 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
   it('stores the outputs in the profile: config show reads connect.url and storage.root from them', async () => {
     const res = await run(['config', 'show', '--profile', 'aws', '--json'])
     expect(res.code, res.stderr).to.equal(0)
-    const profile = json<{result: {connect: {url: string}; storage: {root: string}; kafka: {brokers: string[]}; glue: {database: string; jobNames: Record<string, string>; logGroupPrefix: string}; postgres: {secretName: string}}}>(res).result
+    const profile = json<{result: {connect: {url: string}; storage: {root: string}; kafka: {brokers: string[]}; glue: {jobNames: Record<string, string>; logGroupPrefix: string}; postgres: {secretName: string}}}>(res).result
     expect(profile.connect.url).to.equal(CONNECT_URL)
     expect(profile.storage.root).to.equal(`s3://${BUCKET}`)
     expect(profile.kafka.brokers).to.deep.equal(['10.40.1.10:9092', '10.40.2.10:9092'])
-    expect(profile.glue.database).to.equal('cdc_dev')
     expect(profile.glue.jobNames['bronze-to-silver']).to.equal('cdcctl-dev-bronze-to-silver')
     expect(profile.glue.logGroupPrefix).to.equal('/aws-glue/jobs/cdcctl-dev')
     expect(profile.postgres.secretName).to.equal('cdcctl-dev/db-credentials')
@@ -304,11 +303,11 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     })
   }
 
-  it('a Terraform older than 1.6 is refused', async () => {
-    const res = await run(['plan', '--profile', 'aws'], {FAKE_TF_VERSION: '1.5.7'})
+  it('a Terraform older than 1.11 (no write-only arguments) is refused', async () => {
+    const res = await run(['plan', '--profile', 'aws'], {FAKE_TF_VERSION: '1.10.5'})
     expect(res.code).to.equal(2)
     expect(isOneLineError(res.stderr), res.stderr).to.equal(true)
-    expect(res.stderr).to.contain('1.5.7')
+    expect(res.stderr).to.contain('1.10.5')
     expect(steps()).to.deep.equal(['version'])
   })
 

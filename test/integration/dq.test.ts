@@ -7,7 +7,7 @@ import {promisify} from 'node:util'
 
 import {cdcctl, isOneLineError, json, ROOT} from '../helpers/cli'
 
-type CheckJson = {status: number; result: {runId: string; ok: boolean; rules: {name: string; type: string; table: string; status: string; sample_keys: unknown[]}[]}}
+type CheckJson = {status: number; result: {runId: string; passed: boolean; rules: {name: string; type: string; table: string; status: string; sample_keys: unknown[]}[]}}
 
 const LAKE = join(ROOT, '.cdcctl', 'lake')
 const JOB_TIMEOUT = 600_000
@@ -57,7 +57,7 @@ describe('dq check on the local lake', function () {
     const failing = out.result.rules.filter((r) => r.status === 'fail' || r.status === 'error')
     expect(failing, JSON.stringify(failing)).to.deep.equal([])
     expect(res.code).to.equal(0)
-    expect(out.result.ok).to.equal(true)
+    expect(out.result.passed).to.equal(true)
     expect([...new Set(out.result.rules.map((r) => r.type))]).to.include.members(['scd2', 'reconcile_source', 'gold_consistency', 'referential'])
     const history = json<{result: {runs: {runId: string}[]}}>(await cdcctl(['dq', 'history', '--limit', '5', '--json']))
     expect(history.result.runs.map((r) => r.runId)).to.include(out.result.runId)
@@ -78,7 +78,7 @@ describe('dq check on the local lake', function () {
       const res = await cdcctl(['dq', 'check', '--only', 'reconcile_source', '--table', 'silver_users', '--json'], {timeoutMs: JOB_TIMEOUT})
       const out = json<CheckJson>(res)
       expect(res.code).to.equal(1)
-      expect(out.result.ok).to.equal(false)
+      expect(out.result.passed).to.equal(false)
       const reconcile = out.result.rules.find((r) => r.type === 'reconcile_source')
       expect(reconcile?.status).to.equal('fail')
       expect(reconcile?.sample_keys).to.include((saved as {id: number}).id)

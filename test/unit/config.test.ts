@@ -3,7 +3,9 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {loadProfile} from '../../src/lib/config'
+import {loadProfile, profileView} from '../../src/lib/config'
+import {MASK} from '../../src/lib/redact'
+import {LocalTarget} from '../../src/lib/targets/local'
 import {CdcError} from '../../src/lib/errors'
 
 const dirWith = (config?: unknown): string => {
@@ -29,7 +31,22 @@ describe('configuration', () => {
     expect(p.target).to.equal('local')
     expect(p.region).to.equal('ap-south-1')
     expect(p.connect.url).to.equal('http://127.0.0.1:8083')
-    expect(p.storage.root).to.equal(`file://${join(dir, '.cdcctl', 'lake')}`)
+    expect(new LocalTarget(p).profile.storage.root).to.equal(`file://${join(dir, '.cdcctl', 'lake')}`)
+  })
+
+  it('rejects a port that is not a number, naming the variable (exit 2)', () => {
+    for (const bad of ['abc', '0', '70000', '5432x']) {
+      const e = failure(() => loadProfile({cwd: dirWith(), env: {CDCCTL_DB_PORT: bad}}))
+      expect([e.message, e.exit]).to.deep.equal([`CDCCTL_DB_PORT=${bad} is not a port number (1-65535)`, 2])
+    }
+    expect(loadProfile({cwd: dirWith(), env: {CDCCTL_DB_PORT: '6543'}}).postgres.port).to.equal(6543)
+  })
+
+  it('holds a password from the environment as a Secret: config show masks it', () => {
+    const p = loadProfile({cwd: dirWith(), env: {CDCCTL_DB_PASSWORD: 'from-env-pw'}})
+    expect(p.postgres.password?.reveal()).to.equal('from-env-pw')
+    expect(JSON.stringify(profileView(p))).to.not.contain('from-env-pw')
+    expect(profileView(p).postgres.password).to.equal(MASK)
   })
 
   it('merges a profile from the file over the defaults', () => {

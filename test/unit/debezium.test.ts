@@ -1,11 +1,25 @@
 import {expect} from 'chai'
 
+import {sourceTables, topicFor} from '../../src/lib/catalog'
 import {loadProfile} from '../../src/lib/config'
-import {buildConnectorConfig, SLOT_NAME, topicFor} from '../../src/lib/connect/debezium'
+import {buildConnectorConfig, SLOT_NAME} from '../../src/lib/connect/debezium'
+import {AwsTarget} from '../../src/lib/targets/aws'
 
 describe('Debezium connector config', () => {
   const profile = loadProfile({cwd: '/tmp', env: {}})
-  const config = buildConnectorConfig(profile, {host: 'db', port: 5432, database: 'cdc_demo', username: 'cdc', password: 'pw'})
+  const database = {'database.hostname': 'db', 'database.password': '${file:/x/connect.properties:password}'}
+  const config = buildConnectorConfig(profile, database)
+
+  it('takes the database settings it is given, a config-provider reference for the password', () => {
+    expect(config['database.hostname']).to.equal('db')
+    expect(config['database.password']).to.equal('${file:/x/connect.properties:password}')
+  })
+
+  it('on aws refers to the Connect task environment for every database setting, reading no secret', async () => {
+    const aws = await new AwsTarget({...profile, name: 'aws', target: 'aws'}).connectorDatabase()
+    expect(aws['database.password']).to.equal('${env:CDC_DB_PASSWORD}')
+    expect(Object.values(aws).every((v) => /^\$\{env:[A-Z_]+\}$/.test(v))).to.equal(true)
+  })
 
   it('uses pgoutput, a dbz_ slot and the dbz_publication publication', () => {
     expect(config['plugin.name']).to.equal('pgoutput')
@@ -15,7 +29,7 @@ describe('Debezium connector config', () => {
 
   it('routes cdc.public.<table> to cdc.db.<table>', () => {
     const regex = new RegExp(`^${config['transforms.route.regex']}$`)
-    for (const table of ['users', 'products', 'orders']) {
+    for (const table of sourceTables()) {
       expect(`cdc.public.${table}`.replace(regex, config['transforms.route.replacement'].replace('$1', '$1'))).to.equal(topicFor(`public.${table}`))
     }
     expect(topicFor('public.users')).to.equal('cdc.db.users')
@@ -32,8 +46,8 @@ describe('Debezium connector config', () => {
     expect(config['heartbeat.action.query']).to.contain('debezium_heartbeat')
   })
 
-  it('captures the three tables and the signal table', () => {
-    expect(config['table.include.list'].split(',')).to.deep.equal(['public.users', 'public.products', 'public.orders', 'public.debezium_signal'])
+  it('captures the catalog\'s tables and the signal table', () => {
+    expect(config['table.include.list'].split(',')).to.deep.equal([...sourceTables().map((t) => `public.${t}`), 'public.debezium_signal'])
     expect(config['signal.data.collection']).to.equal('cdc_demo.public.debezium_signal')
   })
 

@@ -1,17 +1,27 @@
+import {inspect} from 'node:util'
+
 import {expect} from 'chai'
 
-import {MASK, redact, redactText, registerSecret} from '../../src/lib/redact'
+import {MASK, redact, redactText, registerSecret, Secret} from '../../src/lib/redact'
 
 describe('redaction', () => {
-  it('masks values under secret-named keys at any depth', () => {
-    const out = redact({config: {'database.password': 'hunter22', 'database.user': 'cdc'}, list: [{apiKey: 'k-123'}]})
-    expect(out.config['database.password']).to.equal(MASK)
-    expect(out.config['database.user']).to.equal('cdc')
-    expect(out.list[0].apiKey).to.equal(MASK)
+  it('prints a Secret as the mask wherever it goes: JSON, templates, inspect, redact()', () => {
+    const s = new Secret('hunter22-secret')
+    expect(JSON.stringify({db: {password: s}})).to.equal(`{"db":{"password":"${MASK}"}}`)
+    expect(`${s}`).to.equal(MASK)
+    expect(inspect({s})).to.not.contain('hunter22')
+    expect(redact({nested: [{value: s}]})).to.deep.equal({nested: [{value: MASK}]})
+    expect(s.reveal()).to.equal('hunter22-secret')
   })
 
-  it('keeps the names of secrets, which are not secret', () => {
-    expect(redact({secretName: 'db-credentials', secretArn: 'arn:aws:x'})).to.deep.equal({secretName: 'db-credentials', secretArn: 'arn:aws:x'})
+  it('masks a Secret\'s value where it leaks into free text too (an error message, say)', () => {
+    const s = new Secret('leaky-value-42')
+    expect(redactText(`FATAL: password ${s.reveal()} rejected`)).to.equal(`FATAL: password ${MASK} rejected`)
+  })
+
+  it('never masks by key name: passed, pass, compass, token counts are printed as they are', () => {
+    const result = {passed: true, pass: 3, compass: 'north', tokens: 12, secretName: 'db-credentials', 'database.password': '${env:CDC_DB_PASSWORD}'}
+    expect(redact(result)).to.deep.equal(result)
   })
 
   it('masks a registered secret wherever it appears in free text', () => {

@@ -3,7 +3,7 @@ import {renderTable} from '../../lib/ui'
 
 export type ConnectorListResult = {connectors: {name: string; state: string; tasks: string}[]}
 
-export default class ConnectorList extends BaseCommand<typeof ConnectorList> {
+export default class ConnectorList extends BaseCommand<typeof ConnectorList, ConnectorListResult> {
   static summary = 'List connectors on the Kafka Connect cluster with their states.'
   static examples = ['<%= config.bin %> connector list', '<%= config.bin %> connector list --json']
 

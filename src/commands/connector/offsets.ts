@@ -4,7 +4,7 @@ import {BaseCommand} from '../../base-command'
 
 export type ConnectorOffsetsResult = {connector: string; offsets: {partition: Record<string, unknown>; offset: Record<string, unknown>}[]}
 
-export default class ConnectorOffsets extends BaseCommand<typeof ConnectorOffsets> {
+export default class ConnectorOffsets extends BaseCommand<typeof ConnectorOffsets, ConnectorOffsetsResult> {
   static summary = 'Show the connector\'s source offsets (the LSN it has committed).'
   static examples = ['<%= config.bin %> connector offsets', '<%= config.bin %> connector offsets --json']
   static args = {name: Args.string({description: 'Connector name (default: the profile\'s connector)'})}

@@ -5,7 +5,7 @@ import {waitForState} from '../../lib/connect/lifecycle'
 
 export type ConnectorPauseResult = {connector: string; state: string}
 
-export default class ConnectorPause extends BaseCommand<typeof ConnectorPause> {
+export default class ConnectorPause extends BaseCommand<typeof ConnectorPause, ConnectorPauseResult> {
   static summary = 'Pause the connector (its slot is kept).'
   static examples = ['<%= config.bin %> connector pause']
   static args = {name: Args.string({description: 'Connector name (default: the profile\'s connector)'})}

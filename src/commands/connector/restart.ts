@@ -5,14 +5,14 @@ import {waitForRunning} from '../../lib/connect/register'
 
 export type ConnectorRestartResult = {connector: string; state: string; tasks: {id: number; state: string}[]}
 
-export default class ConnectorRestart extends BaseCommand<typeof ConnectorRestart> {
+export default class ConnectorRestart extends BaseCommand<typeof ConnectorRestart, ConnectorRestartResult> {
   static summary = 'Restart the connector, and optionally its tasks or only the failed ones.'
   static examples = ['<%= config.bin %> connector restart --include-tasks', '<%= config.bin %> connector restart --failed-only']
   static args = {name: Args.string({description: 'Connector name (default: the profile\'s connector)'})}
   static flags = {
     'include-tasks': Flags.boolean({description: 'Restart the tasks too.', default: true, allowNo: true}),
-    'failed-only': Flags.boolean({description: 'Restart only instances that have FAILED.'}),
-    timeout: Flags.integer({description: 'Seconds to wait for RUNNING.', default: 90}),
+    'failed-only': Flags.boolean({description: 'Restart only instances that have FAILED.', default: false}),
+    timeout: Flags.integer({description: 'Seconds to wait for RUNNING.', default: 90, min: 1}),
   }
 
   async run(): Promise<ConnectorRestartResult> {

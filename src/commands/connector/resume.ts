@@ -5,7 +5,7 @@ import {waitForState} from '../../lib/connect/lifecycle'
 
 export type ConnectorResumeResult = {connector: string; state: string}
 
-export default class ConnectorResume extends BaseCommand<typeof ConnectorResume> {
+export default class ConnectorResume extends BaseCommand<typeof ConnectorResume, ConnectorResumeResult> {
   static summary = 'Resume the connector (its slot is kept).'
   static examples = ['<%= config.bin %> connector resume']
   static args = {name: Args.string({description: 'Connector name (default: the profile\'s connector)'})}

@@ -5,7 +5,7 @@ import {requestSnapshot, type SnapshotRequest} from '../../lib/connect/snapshot'
 
 export type ConnectorSnapshotResult = SnapshotRequest
 
-export default class ConnectorSnapshot extends BaseCommand<typeof ConnectorSnapshot> {
+export default class ConnectorSnapshot extends BaseCommand<typeof ConnectorSnapshot, ConnectorSnapshotResult> {
   static summary = 'Start an incremental snapshot (backfill) of tables through Debezium\'s signal table.'
   static description = 'Streaming continues while the snapshot runs; `cdcctl connector status` shows its progress.'
   static examples = ['<%= config.bin %> connector snapshot users', '<%= config.bin %> connector snapshot users orders']

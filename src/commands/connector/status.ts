@@ -8,7 +8,7 @@ import {renderTable} from '../../lib/ui'
 
 export type ConnectorStatusResult = {connector: string; state: string; tasks: {id: number; state: string; worker: string; error: string | null}[]; snapshot: SnapshotProgress}
 
-export default class ConnectorStatusCommand extends BaseCommand<typeof ConnectorStatusCommand> {
+export default class ConnectorStatusCommand extends BaseCommand<typeof ConnectorStatusCommand, ConnectorStatusResult> {
   static summary = 'Show the connector and task states, errors, and incremental snapshot progress.'
   static examples = ['<%= config.bin %> connector status', '<%= config.bin %> connector status --json']
   static args = {name: Args.string({description: 'Connector name (default: the profile\'s connector)'})}

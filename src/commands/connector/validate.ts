@@ -6,7 +6,7 @@ import {CdcError} from '../../lib/errors'
 
 export type ConnectorValidateResult = {valid: boolean; errors: string[]}
 
-export default class ConnectorValidate extends BaseCommand<typeof ConnectorValidate> {
+export default class ConnectorValidate extends BaseCommand<typeof ConnectorValidate, ConnectorValidateResult> {
   static summary = 'Validate the connector config through Kafka Connect without applying it.'
   static examples = ['<%= config.bin %> connector validate', '<%= config.bin %> connector validate --config overrides.json --json']
   static flags = {config: Flags.file({description: 'JSON file of connector properties merged over the generated ones.', exists: true})}

@@ -1,15 +1,16 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
+import {topics} from '../../lib/catalog'
 import {exportRecords} from '../../lib/dlq/export'
 import {filterFlags, toFilter} from '../../lib/dlq/flags'
 import {DlqStore} from '../../lib/dlq/store'
 
 export type DlqExportResult = {file: string; records: number}
 
-export default class DlqExport extends BaseCommand<typeof DlqExport> {
+export default class DlqExport extends BaseCommand<typeof DlqExport, DlqExportResult> {
   static summary = 'Export dead-letter records to a JSONL file, to correct by hand and replay with --from-file.'
-  static examples = ['<%= config.bin %> dlq export --out dlq.jsonl', '<%= config.bin %> dlq export --out users.jsonl --topic cdc.db.users --error MISSING_FIELD']
+  static examples = ['<%= config.bin %> dlq export --out dlq.jsonl', `<%= config.bin %> dlq export --out fix.jsonl --topic ${topics()[0]} --error MISSING_FIELD`]
   static flags = {
     ...filterFlags,
     out: Flags.string({char: 'o', description: 'JSONL file to write.', required: true}),

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
+import {topics} from '../../lib/catalog'
 import {filterFlags, toFilter} from '../../lib/dlq/flags'
 import {decode, originId} from '../../lib/dlq/record'
 import {DlqStore} from '../../lib/dlq/store'
@@ -23,9 +24,9 @@ export interface InspectedRecord {
 
 export type DlqInspectResult = {records: InspectedRecord[]}
 
-export default class DlqInspect extends BaseCommand<typeof DlqInspect> {
+export default class DlqInspect extends BaseCommand<typeof DlqInspect, DlqInspectResult> {
   static summary = 'Show dead-letter records: decoded key and value, error, origin topic/partition/offset.'
-  static examples = ['<%= config.bin %> dlq inspect --limit 5', '<%= config.bin %> dlq inspect --error MALFORMED_JSON --json', '<%= config.bin %> dlq inspect --topic cdc.db.orders --since 2026-11-25']
+  static examples = ['<%= config.bin %> dlq inspect --limit 5', '<%= config.bin %> dlq inspect --error MALFORMED_JSON --json', `<%= config.bin %> dlq inspect --topic ${topics().at(-1)} --since 2026-11-25`]
   static flags = {...filterFlags, limit: Flags.integer({description: 'At most this many records.', default: 20, min: 1})}
 
   async run(): Promise<DlqInspectResult> {

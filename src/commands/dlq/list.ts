@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../base-command'
+import {topics} from '../../lib/catalog'
 import {filterFlags, toFilter} from '../../lib/dlq/flags'
 import {type DlqStats, dlqStats} from '../../lib/dlq/stats'
 import {DlqStore} from '../../lib/dlq/store'
@@ -6,9 +7,9 @@ import {formatBytes, renderTable} from '../../lib/ui'
 
 export type DlqListResult = DlqStats
 
-export default class DlqList extends BaseCommand<typeof DlqList> {
+export default class DlqList extends BaseCommand<typeof DlqList, DlqListResult> {
   static summary = 'Count dead-letter records by topic, error class and day.'
-  static examples = ['<%= config.bin %> dlq list', '<%= config.bin %> dlq list --topic cdc.db.users --since 24h --json']
+  static examples = ['<%= config.bin %> dlq list', `<%= config.bin %> dlq list --topic ${topics()[0]} --since 24h --json`]
   static flags = {...filterFlags}
 
   async run(): Promise<DlqListResult> {

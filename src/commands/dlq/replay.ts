@@ -1,22 +1,21 @@
-import {createInterface} from 'node:readline/promises'
-
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
+import {topics} from '../../lib/catalog'
 import {filterFlags, toFilter} from '../../lib/dlq/flags'
 import {replay, type ReplayResult} from '../../lib/dlq/replay'
 import {DlqStore} from '../../lib/dlq/store'
-import {usageError} from '../../lib/errors'
+import {confirm} from '../../lib/confirm'
 import {renderTable} from '../../lib/ui'
 
 export type DlqReplayResult = ReplayResult
 
-export default class DlqReplay extends BaseCommand<typeof DlqReplay> {
+export default class DlqReplay extends BaseCommand<typeof DlqReplay, DlqReplayResult> {
   static summary = 'Republish dead-letter records to their topic, each exactly once.'
   static description = `Each record goes to its original topic (or --to-topic) with its original key, so it lands in the same partition, with headers naming its origin and the replay run. A record counts as replayed only once Kafka acknowledged it (acks=all, idempotent producer); a ledger under {root}/dlq/_replayed/ makes a run that was killed half-way send only the rest when started again. Fully replayed DLQ files move to dlq/_replayed/archive/.`
   static examples = [
     '<%= config.bin %> dlq replay --dry-run',
-    '<%= config.bin %> dlq replay --topic cdc.db.users --yes',
+    `<%= config.bin %> dlq replay --topic ${topics()[0]} --yes`,
     '<%= config.bin %> dlq replay --from-file fixed.jsonl --yes',
     '<%= config.bin %> dlq replay --error MALFORMED_JSON --rate 100 --limit 1000',
   ]
@@ -28,9 +27,9 @@ export default class DlqReplay extends BaseCommand<typeof DlqReplay> {
     limit: Flags.integer({description: 'At most this many records.', min: 1}),
     rate: Flags.integer({description: 'At most this many records per second.', min: 1}),
     'max-attempts': Flags.integer({description: 'Skip records already replayed this many times.', default: 3, min: 1}),
-    force: Flags.boolean({description: 'Replay records past --max-attempts too.'}),
-    'dry-run': Flags.boolean({description: 'Show what would be sent; send and change nothing.'}),
-    yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation on a terminal.'}),
+    force: Flags.boolean({description: 'Replay records past --max-attempts too.', default: false}),
+    'dry-run': Flags.boolean({description: 'Show what would be sent; send and change nothing.', default: false}),
+    yes: Flags.boolean({char: 'y', description: 'Replay without a question; required off a terminal and with --json.', default: false}),
   }
 
   async run(): Promise<DlqReplayResult> {
@@ -45,12 +44,9 @@ export default class DlqReplay extends BaseCommand<typeof DlqReplay> {
       maxAttempts: this.flags['max-attempts'],
       force: this.flags.force,
     }
-    if (!this.flags['dry-run'] && !this.flags.yes && process.stdin.isTTY && !this.jsonEnabled()) {
+    if (!this.flags['dry-run'] && !this.flags.yes) {
       const preview = await replay(dlq, target.kafkaBrokers(), {...options, dryRun: true})
-      const rl = createInterface({input: process.stdin, output: process.stderr})
-      const answer = await rl.question(`Replay ${preview.selected} record(s)${options.toTopic ? ` to ${options.toTopic}` : ''}? [y/N] `)
-      rl.close()
-      if (!/^y(es)?$/i.test(answer.trim())) throw usageError('Replay cancelled', ['pass --yes to skip the question'])
+      await confirm({action: `Replay ${preview.selected} record(s)${options.toTopic ? ` to ${options.toTopic}` : ''}`, yes: false, flag: '--yes', noPrompt: this.jsonEnabled()})
     }
     const progress = await this.progress('replaying')
     const result = await replay(dlq, target.kafkaBrokers(), {

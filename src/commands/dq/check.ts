@@ -1,14 +1,15 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
-import {countStatuses, failingRules, publishFailure, type RuleResult, runDataQuality, type StatusCounts, validateRules} from '../../lib/dq'
-import {alertsTopicArn, type NotifyResult} from '../../lib/notify'
+import {silverTables} from '../../lib/catalog'
+import {countStatuses, failingRules, type RuleResult, runDataQuality, type StatusCounts, validateRules} from '../../lib/dq'
+import type {NotifyResult} from '../../lib/notify'
 import {renderTable} from '../../lib/ui'
 
 export interface DqCheckResult {
   runId: string
-  /** Every fail-severity rule passed (named ok: keys like pass* are redacted as secrets). */
-  ok: boolean
+  /** Every fail-severity rule passed. */
+  passed: boolean
   startedAt: string
   finishedAt: string
   counts: StatusCounts
@@ -16,12 +17,12 @@ export interface DqCheckResult {
   alert: NotifyResult | null
 }
 
-export default class DqCheck extends BaseCommand<typeof DqCheck> {
+export default class DqCheck extends BaseCommand<typeof DqCheck, DqCheckResult> {
   static summary = 'Check silver and gold against the data-quality rules (SCD2 invariants, source reconciliation, gold totals…).'
   static description = 'Runs the data-quality job (spark-submit locally, Glue on aws) and prints one line per rule. Exits 1 when a rule of severity fail fails; warnings only warn. reconcile_source compares silver with Postgres and expects the pipeline to have caught up with a quiet source.'
   static examples = [
     '<%= config.bin %> dq check',
-    '<%= config.bin %> dq check --table silver_users --only scd2 --only reconcile_source',
+    `<%= config.bin %> dq check --table ${silverTables()[0]} --only scd2 --only reconcile_source`,
     '<%= config.bin %> dq check --rules my-rules.yaml --json',
     '<%= config.bin %> dq check --profile aws',
   ]
@@ -37,8 +38,8 @@ export default class DqCheck extends BaseCommand<typeof DqCheck> {
     const selection = {rulesFile: this.flags.rules, tables: this.flags.table, only: this.flags.only}
     const rules = await validateRules(selection)
     const target = this.target()
-    const progress = await this.progress(`data-quality: ${rules.rules} rule(s) starting`)
-    const {run, report} = await runDataQuality(target, selection, this.flags.timeout, (r) => progress.update(`data-quality: ${r.state} (${r.durationSec ?? 0}s)`))
+    const progress = await this.progress(`data quality: ${rules.rules} rule(s) starting`)
+    const {run, report, alert, alertError} = await runDataQuality(target, selection, this.flags.timeout, (r) => progress.update(`data quality: ${r.state} (${r.durationSec ?? 0}s)`))
     progress.stop()
 
     this.say(renderTable(report.rules.map((r) => ({
@@ -52,21 +53,17 @@ export default class DqCheck extends BaseCommand<typeof DqCheck> {
       this.warn(`${r.name} (${r.table}): ${r.message || r.status}`)
     }
 
-    let alert: NotifyResult | null = null
-    if (!report.passed && target.name === 'aws') {
-      if (alertsTopicArn(target)) alert = await publishFailure(target, report)
-      else this.warn('no alerts topic: run cdcctl deploy, or set CDCCTL_ALERTS_TOPIC_ARN, to publish failing checks to SNS')
-    }
+    if (alertError) this.warn(`the failing check could not be told to operators: ${alertError}`)
 
     const counts = countStatuses(report.rules)
     const failing = failingRules(report.rules)
     if (report.passed) {
-      this.say(`Data quality passed: ${counts.ok} pass, ${counts.warn} warn (run ${run.runId})`)
+      this.say(`Data quality passed: ${counts.passed} pass, ${counts.warn} warn (run ${run.runId})`)
     } else {
       this.say(`Data quality FAILED: ${failing.map((r) => `${r.name}: ${r.message}`).join('; ')} (run ${run.runId})`)
-      process.exitCode = 1
+      this.markFailed()
     }
-    return {runId: report.run_id, ok: report.passed, startedAt: report.started_at, finishedAt: report.finished_at, counts, rules: report.rules, alert}
+    return {runId: report.run_id, passed: report.passed, startedAt: report.started_at, finishedAt: report.finished_at, counts, rules: report.rules, alert}
   }
 }
 

@@ -8,7 +8,7 @@ export interface DqHistoryResult {
   runs: DqHistoryEntry[]
 }
 
-export default class DqHistory extends BaseCommand<typeof DqHistory> {
+export default class DqHistory extends BaseCommand<typeof DqHistory, DqHistoryResult> {
   static summary = 'List past data-quality reports ({root}/dq/results/), newest first.'
   static examples = ['<%= config.bin %> dq history', '<%= config.bin %> dq history --limit 5 --json', '<%= config.bin %> dq history --profile aws']
 
@@ -23,8 +23,8 @@ export default class DqHistory extends BaseCommand<typeof DqHistory> {
     } else {
       this.say(renderTable(runs.map((r) => ({
         ...r,
-        result: r.ok ? 'passed' : 'FAILED',
-        tally: `${r.counts.ok} pass, ${r.counts.fail} fail, ${r.counts.warn} warn, ${r.counts.error} error`,
+        result: r.passed ? 'passed' : 'FAILED',
+        tally: `${r.counts.passed} pass, ${r.counts.fail} fail, ${r.counts.warn} warn, ${r.counts.error} error`,
         failing: r.failing.length > 0 ? r.failing.join(', ') : '-',
       })), ['runId', 'startedAt', 'result', 'tally', 'failing'], ['run', 'started', 'result', 'rules', 'failing rules']))
     }

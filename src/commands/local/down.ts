@@ -2,12 +2,13 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
 import {dockerDown, runtimeFlag} from '../../lib/local/docker'
-import {type ComponentState, COMPONENT_NAMES, down} from '../../lib/local/stack'
+import {COMPONENT_NAMES} from '../../lib/local/stack'
+import type {ComponentState} from '../../lib/targets/types'
 import {renderTable} from '../../lib/ui'
 
 export type LocalDownResult = {components: ComponentState[]}
 
-export default class LocalDown extends BaseCommand<typeof LocalDown> {
+export default class LocalDown extends BaseCommand<typeof LocalDown, LocalDownResult> {
   static summary = 'Stop what `local up` started (and nothing else).'
   static description = 'Data is kept under the state directory; the next `local up` resumes from it.'
   static examples = ['<%= config.bin %> local down', '<%= config.bin %> local down connect']
@@ -23,7 +24,7 @@ export default class LocalDown extends BaseCommand<typeof LocalDown> {
       return {components: []}
     }
     const progress = await this.progress('stopping the local stack')
-    const components = await down(this.target().profile, this.positional, (step) => progress.update(step))
+    const components = await this.target().localStack().down(this.positional, (step) => progress.update(step))
     progress.stop('stopped')
     this.say(renderTable(components as unknown as Record<string, unknown>[], ['component', 'state', 'port']))
     return {components}

@@ -1,35 +1,34 @@
+import {catalog} from '../catalog'
 import type {Profile} from '../config'
-import type {DbCredentials} from '../targets/types'
 
 export const POSTGRES_CONNECTOR_CLASS = 'io.debezium.connector.postgresql.PostgresConnector'
-export const TOPIC_PREFIX = 'cdc'
-export const SIGNAL_TABLE = 'public.debezium_signal'
-export const HEARTBEAT_TABLE = 'public.debezium_heartbeat'
 
-/** `cdc.db.<table>` for a captured table name like `public.users`. */
-export const topicFor = (table: string): string => `${TOPIC_PREFIX}.db.${table.split('.').pop()}`
+/** The connector's bookkeeping tables, `<schema>.<table>`. */
+export const signalTable = (): string => `${catalog().source.schema}.${catalog().source.signal_table}`
+export const heartbeatTable = (): string => `${catalog().source.schema}.${catalog().source.heartbeat_table}`
 
 /**
- * The Debezium Postgres connector configuration for a target (ARCHITECTURE.md §3):
- * pgoutput, slot dbz_*, publication dbz_publication, JSON without schemas, topics cdc.db.<table>.
+ * The Debezium Postgres connector configuration for a target (ARCHITECTURE.md §3): pgoutput, slot
+ * dbz_*, publication dbz_publication, JSON without schemas, topics <topic_prefix>.<table>. `database`
+ * holds the database.* settings from Target.connectorDatabase(): config-provider references for
+ * every secret, so the stored config never holds one.
  */
-export function buildConnectorConfig(profile: Profile, db: DbCredentials): Record<string, string> {
+export function buildConnectorConfig(profile: Profile, database: Record<string, string>): Record<string, string> {
   const {slot, publication, tables} = profile.connect
+  const {source} = catalog()
+  // Debezium names topics <topic.prefix>.<schema>.<table>; the router renames them to the catalog's.
+  const serverName = source.topic_prefix.split('.')[0]
   return {
     'connector.class': POSTGRES_CONNECTOR_CLASS,
     'tasks.max': '1',
     'plugin.name': 'pgoutput',
-    'database.hostname': db.host,
-    'database.port': String(db.port),
-    'database.user': db.username,
-    'database.password': db.password,
-    'database.dbname': db.database,
-    'topic.prefix': TOPIC_PREFIX,
+    ...database,
+    'topic.prefix': serverName,
     'slot.name': slot,
     'publication.name': publication,
     // filtered: the publication holds exactly the captured tables, created by the connector.
     'publication.autocreate.mode': 'filtered',
-    'table.include.list': [...tables, SIGNAL_TABLE].join(','),
+    'table.include.list': [...tables, signalTable()].join(','),
     'snapshot.mode': 'initial',
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'key.converter.schemas.enable': 'false',
@@ -40,18 +39,17 @@ export function buildConnectorConfig(profile: Profile, db: DbCredentials): Recor
     'tombstones.on.delete': 'true',
     // Heartbeats let an idle database confirm its LSN, so the slot does not pin WAL.
     'heartbeat.interval.ms': '10000',
-    'heartbeat.action.query': `INSERT INTO ${HEARTBEAT_TABLE} (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = excluded.ts`,
+    'heartbeat.action.query': `INSERT INTO ${heartbeatTable()} (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = excluded.ts`,
     // Incremental snapshots (cdcctl connector snapshot) are requested through the signal table.
     'signal.enabled.channels': 'source',
-    'signal.data.collection': `${profile.postgres.database}.${SIGNAL_TABLE}`,
+    'signal.data.collection': `${profile.postgres.database}.${signalTable()}`,
     'incremental.snapshot.chunk.size': '1024',
     'topic.creation.default.partitions': String(profile.kafka.partitions),
     'topic.creation.default.replication.factor': String(profile.kafka.replicationFactor),
-    // cdc.public.users -> cdc.db.users
     transforms: 'route',
     'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
-    'transforms.route.regex': `${TOPIC_PREFIX}\\.public\\.(.*)`,
-    'transforms.route.replacement': `${TOPIC_PREFIX}.db.$1`,
+    'transforms.route.regex': `${serverName.replace(/\./g, '\\.')}\\.${source.schema}\\.(.*)`,
+    'transforms.route.replacement': `${source.topic_prefix}.$1`,
   }
 }
 

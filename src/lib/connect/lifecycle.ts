@@ -1,17 +1,49 @@
 import {CdcError} from '../errors'
-import {sleep} from '../local/process'
-import type {ConnectClient} from './client'
+import {poll} from '../poll'
+import {withPostgres} from '../postgres'
+import type {Target} from '../targets/types'
+import type {ConnectClient, ConnectorStatus} from './client'
 
 /** Pause and resume are asynchronous in Connect: wait until the connector and its tasks reach `state`. */
 export async function waitForState(client: ConnectClient, name: string, state: 'PAUSED' | 'RUNNING', timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs
-  let seen = 'absent'
-  while (Date.now() < deadline) {
+  await poll(async () => {
     const status = await client.status(name)
     if (!status) throw new CdcError(`Connector ${name} is not registered`, {code: 'CONNECTOR_NOT_FOUND', actions: ['cdcctl connector register']})
-    seen = status.connector.state
-    if (seen === state && status.tasks.every((t) => t.state === state)) return state
-    await sleep(300)
-  }
-  throw new CdcError(`Connector ${name} did not reach ${state} within ${timeoutMs / 1000}s (it is ${seen})`, {code: 'CONNECTOR_TIMEOUT', actions: ['cdcctl connector status']})
+    return status
+  }, (s: ConnectorStatus) => s.connector.state === state && s.tasks.every((t) => t.state === state), {
+    timeoutMs,
+    intervalMs: 300,
+    onTimeout: (s) => new CdcError(`Connector ${name} did not reach ${state} within ${timeoutMs / 1000}s (it is ${s.connector.state})`, {code: 'CONNECTOR_TIMEOUT', actions: ['cdcctl connector status']}),
+  })
+  return state
+}
+
+export interface DeleteResult {
+  connector: string
+  deleted: boolean
+  slotDropped: boolean
+}
+
+/**
+ * Delete the connector and, with dropSlot, its replication slot (which otherwise keeps WAL until
+ * dropped). The task releases the slot asynchronously after the delete, so the drop is retried while
+ * the slot is still active.
+ */
+export async function deleteConnector(target: Target, name: string, dropSlot: boolean): Promise<DeleteResult> {
+  await target.connect().delete(name)
+  if (!dropSlot) return {connector: name, deleted: true, slotDropped: false}
+  const {slot} = target.profile.connect
+  const outcome = await withPostgres(await target.dbCredentials(), (client) =>
+    poll(async () => {
+      const dropped = await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [slot])
+      if ((dropped.rowCount ?? 0) > 0) return 'dropped'
+      const exists = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot])
+      return exists.rowCount === 0 ? 'absent' : 'active'
+    }, (o) => o !== 'active', {
+      timeoutMs: 20_000,
+      intervalMs: 500,
+      onTimeout: () => new CdcError(`Connector ${name} was deleted but slot ${slot} is still in use after 20s; it keeps WAL until dropped`, {code: 'SLOT_IN_USE', actions: [`SELECT pg_drop_replication_slot('${slot}') once nothing reads it`, 'cdcctl health']}),
+    }),
+  )
+  return {connector: name, deleted: true, slotDropped: outcome === 'dropped'}
 }

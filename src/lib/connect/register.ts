@@ -1,12 +1,13 @@
 import {readFileSync} from 'node:fs'
 
+import {topicFor} from '../catalog'
 import {CdcError, firstLine, usageError} from '../errors'
+import {ensureTopics} from '../kafka'
+import {poll} from '../poll'
 import {missingTables, withPostgres} from '../postgres'
 import type {Target} from '../targets/types'
 import type {ConnectClient, ConnectorStatus} from './client'
-import {ensureTopics} from '../kafka'
-import {buildConnectorConfig, POSTGRES_CONNECTOR_CLASS, SLOT_NAME, SIGNAL_TABLE, topicFor} from './debezium'
-import {sleep} from '../local/process'
+import {buildConnectorConfig, POSTGRES_CONNECTOR_CLASS, signalTable, SLOT_NAME} from './debezium'
 
 export interface RegisterOptions {
   dryRun?: boolean
@@ -31,12 +32,18 @@ export function readOverrides(file: string): Record<string, string> {
     throw usageError(`--config ${file} is not a readable JSON object: ${firstLine((error as Error).message)}`, ['pass a JSON file of connector properties'])
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw usageError(`--config ${file} must hold a JSON object of connector properties`)
-  return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+  const overrides = Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+  // Connect stores a connector's config in a topic and returns it over REST: a literal password would be kept there.
+  const literal = overrides['database.password']
+  if (literal !== undefined && !/^\$\{[a-z]+:[^}]+\}$/.test(literal)) {
+    throw usageError(`--config ${file} sets database.password to a value; Kafka Connect would store and show it`, ['leave it out (the target supplies a config-provider reference)', 'use a reference such as ${env:NAME} or ${file:PATH:KEY}'])
+  }
+  return overrides
 }
 
 /** The full connector configuration for a target, with --config overrides merged in. */
 export async function connectorConfig(target: Target, overridesFile?: string): Promise<Record<string, string>> {
-  const config = buildConnectorConfig(target.profile, await target.dbCredentials())
+  const config = buildConnectorConfig(target.profile, await target.connectorDatabase())
   return overridesFile ? {...config, ...readOverrides(overridesFile)} : config
 }
 
@@ -46,7 +53,7 @@ async function precheck(target: Target, config: Record<string, string>): Promise
   if (!SLOT_NAME.test(slot)) {
     throw usageError(`Invalid slot.name "${slot}": it must be dbz_ followed by lowercase letters, digits or _ (at most 63 characters)`, ['use e.g. dbz_cdc_demo'])
   }
-  const tables = config['table.include.list'].split(',').map((t) => t.trim()).filter((t) => t !== SIGNAL_TABLE)
+  const tables = config['table.include.list'].split(',').map((t) => t.trim()).filter((t) => t !== signalTable())
   const missing = await withPostgres(await target.dbCredentials(), (client) => missingTables(client, tables)).catch((error: unknown) => {
     // Validation through Connect reports connection problems with the field that caused them.
     if (error instanceof CdcError && error.code === 'POSTGRES_UNREACHABLE') return []
@@ -89,25 +96,25 @@ export async function registerConnector(target: Target, options: RegisterOptions
 
 /** Wait until the connector and every task are RUNNING; a FAILED one is reported with its trace. */
 export async function waitForRunning(client: ConnectClient, name: string, timeoutMs: number): Promise<ConnectorStatus> {
-  const deadline = Date.now() + timeoutMs
-  let last: ConnectorStatus | undefined
-  while (Date.now() < deadline) {
-    last = await client.status(name)
-    if (last) {
-      const failed = [last.connector, ...last.tasks].find((s) => s.state === 'FAILED')
-      if (failed) {
-        const which = 'id' in failed ? `Task ${failed.id} of connector ${name}` : `Connector ${name}`
-        throw new CdcError(`${which} FAILED: ${firstLine(failed.trace ?? 'no trace')}`, {
-          code: 'CONNECTOR_FAILED',
-          actions: [`cdcctl connector status ${name} --verbose`, 'cdcctl local logs connect', `cdcctl connector restart --failed-only`],
-        })
-      }
-      if (last.connector.state === 'RUNNING' && last.tasks.length > 0 && last.tasks.every((t) => t.state === 'RUNNING')) return last
+  const running = (s: ConnectorStatus | undefined): boolean => s !== undefined && s.connector.state === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t.state === 'RUNNING')
+  const status = await poll(async () => {
+    const status = await client.status(name)
+    const failed = status && [status.connector, ...status.tasks].find((s) => s.state === 'FAILED')
+    if (status && failed) {
+      const which = 'id' in failed ? `Task ${failed.id} of connector ${name}` : `Connector ${name}`
+      throw new CdcError(`${which} FAILED: ${firstLine(failed.trace ?? 'no trace')}`, {
+        code: 'CONNECTOR_FAILED',
+        actions: [`cdcctl connector status ${name} --verbose`, 'cdcctl local logs connect', `cdcctl connector restart --failed-only`],
+      })
     }
-    await sleep(500)
-  }
-  throw new CdcError(`Connector ${name} is not RUNNING after ${Math.round(timeoutMs / 1000)}s (state: ${last?.connector.state ?? 'absent'}, tasks: ${last?.tasks.map((t) => t.state).join(',') || 'none'})`, {
-    code: 'CONNECTOR_TIMEOUT',
-    actions: ['cdcctl connector status', 'cdcctl local logs connect'],
+    return status
+  }, running, {
+    timeoutMs,
+    intervalMs: 500,
+    onTimeout: (last) => new CdcError(`Connector ${name} is not RUNNING after ${Math.round(timeoutMs / 1000)}s (state: ${last?.connector.state ?? 'absent'}, tasks: ${last?.tasks.map((t) => t.state).join(',') || 'none'})`, {
+      code: 'CONNECTOR_TIMEOUT',
+      actions: ['cdcctl connector status', 'cdcctl local logs connect'],
+    }),
   })
+  return status as ConnectorStatus
 }

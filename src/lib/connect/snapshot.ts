@@ -3,7 +3,8 @@ import {randomUUID} from 'node:crypto'
 import {usageError} from '../errors'
 import {withPostgres} from '../postgres'
 import type {Target} from '../targets/types'
-import {SIGNAL_TABLE} from './debezium'
+import {catalog} from '../catalog'
+import {signalTable} from './debezium'
 
 export interface SnapshotRequest {
   signalId: string
@@ -13,12 +14,12 @@ export interface SnapshotRequest {
 /** Ask Debezium for an incremental snapshot (backfill) of tables by writing to its signal table. */
 export async function requestSnapshot(target: Target, tables: string[]): Promise<SnapshotRequest> {
   const captured = target.profile.connect.tables
-  const qualified = tables.map((t) => (t.includes('.') ? t : `public.${t}`))
+  const qualified = tables.map((t) => (t.includes('.') ? t : `${catalog().source.schema}.${t}`))
   const unknown = qualified.filter((t) => !captured.includes(t))
   if (unknown.length > 0) throw usageError(`Not captured by the connector: ${unknown.join(', ')}`, [`snapshot one of: ${captured.join(', ')}`])
   const signalId = randomUUID()
   await withPostgres(await target.dbCredentials(), (client) =>
-    client.query(`INSERT INTO ${SIGNAL_TABLE} (id, type, data) VALUES ($1, 'execute-snapshot', $2)`, [signalId, JSON.stringify({'data-collections': qualified, type: 'incremental'})]),
+    client.query(`INSERT INTO ${signalTable()} (id, type, data) VALUES ($1, 'execute-snapshot', $2)`, [signalId, JSON.stringify({'data-collections': qualified, type: 'incremental'})]),
   )
   return {signalId, tables: qualified}
 }

@@ -1,13 +1,11 @@
-import {ensureRuntime} from '../bootstrap'
-import {topicFor} from '../connect/debezium'
+import {catalog, sourceTables, topicFor} from '../catalog'
 import {registerConnector} from '../connect/register'
 import type {ChangeSummary} from '../envelope'
-import {CdcError, usageError} from '../errors'
+import {CdcError} from '../errors'
 import {type JobName} from '../jobs/types'
 import {waitForRun} from '../jobs/wait'
 import {describeTopics, tailTopic} from '../kafka'
-import {sleep} from '../local/process'
-import {up} from '../local/stack'
+import {poll} from '../poll'
 import {withPostgres} from '../postgres'
 import type {Target} from '../targets/types'
 import {type LakeReport, lakeReport} from './report'
@@ -39,12 +37,11 @@ const expectedEvents = (c: ChangeCounts): number => Object.values(c).reduce((n, 
 
 /** Wait until Kafka holds the events a round of changes produced (a delete is an event and a tombstone). */
 async function awaitEvents(target: Target, topics: string[], before: Offsets, expected: number): Promise<void> {
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    if (total(await endOffsets(target, topics)) - total(before) >= expected) return
-    await sleep(500)
-  }
-  throw new CdcError(`Debezium did not deliver the demo's ${expected} change events within 60s`, {code: 'DEMO_EVENTS_MISSING', actions: ['cdcctl connector status', 'cdcctl health']})
+  await poll(async () => total(await endOffsets(target, topics)) - total(before), (n) => n >= expected, {
+    timeoutMs: 60_000,
+    intervalMs: 500,
+    onTimeout: (n) => new CdcError(`Debezium delivered ${n} of the demo's ${expected} change events within 60s`, {code: 'DEMO_EVENTS_MISSING', actions: ['cdcctl connector status', 'cdcctl health']}),
+  })
 }
 
 async function runJob(target: Target, job: JobName, onStep: (s: string) => void): Promise<DemoResult['jobs'][number]> {
@@ -57,17 +54,17 @@ async function runJob(target: Target, job: JobName, onStep: (s: string) => void)
   return {job, runId: run.runId, state: run.state, durationSec: run.durationSec}
 }
 
+/** The orchestration's jobs, in its order (pipeline.yaml `orchestration`). */
+const pipelineJobs = (): JobName[] => catalog().orchestration.tasks.filter((t) => t.command === 'job run').flatMap((t) => t.args ?? [])
+
 /**
- * The whole pipeline on the local target: stack up, connector, seed data, kafka-to-bronze,
- * bronze-to-silver, a second round of updates and deletes, the jobs again, silver-to-gold, and
- * then the gold tables and one user's SCD2 history read back from the lake.
+ * The whole pipeline on the local target: stack up, connector, a round of inserts, a round of
+ * updates and deletes, the orchestration's jobs once over both, and then the gold tables and one
+ * user's SCD2 history (every version, as the one run ordered them) read back from the lake.
  */
 export async function runDemo(target: Target, options: DemoOptions): Promise<DemoResult> {
   const {onStep} = options
-  if (target.name !== 'local') throw usageError(`The demo runs on the local target; profile "${target.profile.name}" targets ${target.name}`, ['cdcctl demo --profile local'])
-  onStep('bootstrapping the local runtime')
-  ensureRuntime({quiet: options.quiet})
-  await up(target.profile, [], onStep)
+  await target.localStack().up([], onStep, options.quiet)
   onStep('registering the Debezium connector')
   await registerConnector(target, {onStep})
   const topics = target.profile.connect.tables.map(topicFor)
@@ -75,21 +72,20 @@ export async function runDemo(target: Target, options: DemoOptions): Promise<Dem
   const db = await target.dbCredentials()
   const tag = Date.now().toString(36)
   const changes: DemoResult['changes'] = []
-  const jobs: DemoResult['jobs'] = []
 
   onStep('round 1: inserts in Postgres')
   let before = await endOffsets(target, topics)
   const seeded = await withPostgres(db, (c) => seedRound(c, tag))
   changes.push({round: 'inserts', counts: seeded})
   await awaitEvents(target, topics, before, expectedEvents(seeded))
-  for (const job of ['kafka-to-bronze', 'bronze-to-silver'] as JobName[]) jobs.push(await runJob(target, job, onStep))
 
   onStep('round 2: updates and deletes in Postgres')
   before = await endOffsets(target, topics)
   const changed = await withPostgres(db, (c) => changeRound(c, tag))
   changes.push({round: 'updates and deletes', counts: changed.counts})
   await awaitEvents(target, topics, before, expectedEvents(changed.counts))
-  for (const job of ['kafka-to-bronze', 'bronze-to-silver', 'silver-to-gold'] as JobName[]) jobs.push(await runJob(target, job, onStep))
+  const jobs: DemoResult['jobs'] = []
+  for (const job of pipelineJobs()) jobs.push(await runJob(target, job, onStep))
 
   onStep('reading the change events back from Kafka')
   const events: DemoResult['events'] = {}
@@ -102,7 +98,7 @@ export async function runDemo(target: Target, options: DemoOptions): Promise<Dem
   }
 
   onStep('reading gold and SCD2 history from the lake')
-  const historyOf = {table: 'users', key: changed.historyUserId}
+  const historyOf = {table: sourceTables()[0], key: changed.historyUserId}
   const report = await lakeReport(target.profile.storage.root, historyOf.table, historyOf.key)
   return {tag, changes, events, samples, jobs, report: {...report, historyOf}}
 }

@@ -17,15 +17,8 @@ export interface DeployEnvironment {
   terraform: Terraform
 }
 
-/** Deploy, plan, outputs and destroy act on aws profiles only; a local profile is a usage error. */
-export function requireAwsProfile(profile: Profile, command: string): void {
-  if (profile.target !== 'aws') {
-    throw usageError(`cdcctl ${command} works on an aws profile; profile "${profile.name}" targets ${profile.target}`, [`cdcctl ${command} --profile aws`, 'cdcctl local up for the local stack'])
-  }
-}
-
-export function resolveEnvironment(profile: Profile, options: {env?: string; stream?: boolean; command: string}): DeployEnvironment {
-  requireAwsProfile(profile, options.command)
+/** The Terraform environment of an aws profile (through Target.deployment()). */
+export function resolveEnvironment(profile: Profile, options: {env?: string; stream?: boolean}): DeployEnvironment {
   const env = options.env ?? profile.deploy.env
   if (!/^[\w.-]+$/.test(env)) throw usageError(`Environment name "${env}" may hold only letters, digits, ".", "_" and "-"`)
   const configFile = findConfigFile()

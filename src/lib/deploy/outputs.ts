@@ -2,8 +2,10 @@ import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} 
 import {dirname, join} from 'node:path'
 
 import type {Profile, ProfileInput} from '../config'
+import {CdcError} from '../errors'
 import {registerSecret} from '../redact'
 import type {TerraformOutput} from '../terraform'
+import type {DeployEnvironment} from './environment'
 
 export interface StoredOutputs {
   /** `{stateDir}/outputs/<profile>.json`: merged over the profile by loadProfile. */
@@ -44,7 +46,6 @@ export function toProfileInput(outputs: Record<string, unknown>): ProfileInput {
   if (Array.isArray(brokers)) p.kafka = {brokers: brokers.map(String)}
   else if (str(brokers)) p.kafka = {brokers: (brokers as string).split(',').map((b) => b.trim()).filter(Boolean)}
   const glue: NonNullable<ProfileInput['glue']> = {}
-  if (str(outputs.glue_database)) glue.database = str(outputs.glue_database)
   if (str(outputs.glue_log_group_prefix)) glue.logGroupPrefix = str(outputs.glue_log_group_prefix)
   if (outputs.glue_job_names && typeof outputs.glue_job_names === 'object') glue.jobNames = outputs.glue_job_names as Record<string, string>
   if (Object.keys(glue).length > 0) p.glue = glue
@@ -75,6 +76,25 @@ export function readStoredOutputs(profile: Profile): StoredOutputs | undefined {
   if (!existsSync(files.profileFile)) return undefined
   const read = (p: string) => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>) : {})
   return {...files, profile: read(files.profileFile) as ProfileInput, outputs: read(files.terraformFile)}
+}
+
+export interface OutputsView {
+  source: 'stored' | 'terraform'
+  profileFile: string
+  /** The profile keys the outputs set. */
+  profile: ProfileInput
+  /** Every non-sensitive Terraform output; sensitive ones are never read into cdcctl's files or output. */
+  outputs: Record<string, unknown>
+}
+
+/** The stored outputs, or (refresh, or none stored) Terraform's own, stored again. */
+export async function currentOutputs(profile: Profile, environment: DeployEnvironment, refresh: boolean): Promise<OutputsView> {
+  const stored = refresh ? undefined : readStoredOutputs(profile)
+  if (stored) return {source: 'stored', profileFile: stored.profileFile, profile: stored.profile, outputs: stored.outputs}
+  await environment.terraform.init(environment.backendConfig)
+  const fresh = storeOutputs(profile, await environment.terraform.output())
+  if (Object.keys(fresh.outputs).length === 0) throw new CdcError(`Terraform has no outputs for "${environment.env}"`, {code: 'NO_OUTPUTS', actions: [`cdcctl deploy --profile ${profile.name}`]})
+  return {source: 'terraform', profileFile: fresh.profileFile, profile: fresh.profile, outputs: fresh.outputs}
 }
 
 export function removeStoredOutputs(profile: Profile): void {

@@ -1,6 +1,3 @@
-import {createInterface} from 'node:readline/promises'
-
-import {usageError} from '../errors'
 import type {PlanSummary} from '../terraform'
 import {type Progress, renderTable} from '../ui'
 
@@ -47,21 +44,4 @@ export const planLine = (s: PlanSummary): string =>
 export function renderPlan(s: PlanSummary): string {
   if (s.resources.length === 0) return 'No changes: the infrastructure matches the configuration.'
   return `${renderTable(s.resources as unknown as Record<string, unknown>[], ['action', 'address'])}\n${planLine(s)}`
-}
-
-export const interactive = (): boolean => Boolean(process.stdin.isTTY && process.stderr.isTTY)
-
-/** Ask on the terminal (stderr, so stdout stays the result); the caller decides what the answer means. */
-export async function ask(question: string): Promise<string> {
-  const rl = createInterface({input: process.stdin, output: process.stderr})
-  try {
-    return (await rl.question(question)).trim()
-  } finally {
-    rl.close()
-  }
-}
-
-/** Off a terminal nobody can answer a prompt, so the flag that answers it is required. */
-export function requireNonInteractiveApproval(flag: string, command: string): void {
-  if (!interactive()) throw usageError(`${command} changes infrastructure and there is no terminal to confirm on`, [`pass ${flag}`, `cdcctl ${command} --dry-run to review the plan first`])
 }

@@ -1,4 +1,4 @@
-import {readdirSync, readFileSync} from 'node:fs'
+import {readdirSync, readFileSync, statSync} from 'node:fs'
 import {join, relative, sep} from 'node:path'
 import {crc32, deflateRawSync} from 'node:zlib'
 
@@ -6,15 +6,17 @@ import {crc32, deflateRawSync} from 'node:zlib'
 const DOS_TIME = 0
 const DOS_DATE = (0 << 9) | (1 << 5) | 1
 
-/** Source files of a Python package, sorted, without caches or hidden files. */
+/** Source files of a Python package (links followed), sorted, without caches or hidden files. */
 export function packageFiles(dir: string): string[] {
   const out: string[] = []
   const walk = (d: string) => {
     for (const entry of readdirSync(d, {withFileTypes: true})) {
       if (entry.name.startsWith('.') || entry.name === '__pycache__' || entry.name.endsWith('.pyc')) continue
       const path = join(d, entry.name)
+      // cdc_lake/pipeline.yaml links to the repository's catalog: the archive holds the file itself.
+      const isFile = entry.isFile() || (entry.isSymbolicLink() && statSync(path).isFile())
       if (entry.isDirectory()) walk(path)
-      else if (entry.isFile()) out.push(path)
+      else if (isFile) out.push(path)
     }
   }
   walk(dir)

@@ -5,7 +5,7 @@ import {createInterface} from 'node:readline'
 
 import {CdcError, usageError} from '../errors'
 import {kafkaClient, readTopic, unreachable, withAdmin} from '../kafka'
-import {sleep} from '../local/process'
+import {sleep} from '../poll'
 import {type DlqFilter, type DlqRecord, decode, matches, origin, originId} from './record'
 import type {DlqStore, Located} from './store'
 

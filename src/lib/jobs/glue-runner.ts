@@ -1,10 +1,17 @@
 import type {Profile} from '../config'
 import {CdcError, firstLine} from '../errors'
+import type {ObjectStore} from '../storage'
+import {checkRunId, readSummary} from './summary'
 import {type JobName, type JobRun, type JobRunner, type RunState} from './types'
 
-/** AWS target: the same scripts as Glue 5.0 jobs, run with StartJobRun and followed with GetJobRun. */
+/**
+ * AWS target: the same scripts as Glue jobs, run with StartJobRun and followed with GetJobRun. What the
+ * target provides (storage root, catalog, brokers, secret name) Terraform set as the jobs' default
+ * arguments from the same catalog, so a run passes only its own arguments.
+ */
 export class GlueJobRunner implements JobRunner {
-  constructor(private readonly profile: Profile) {}
+  /** `store`: the storage root, opened only when a run's summary is read. */
+  constructor(private readonly profile: Profile, private readonly store: () => ObjectStore) {}
 
   private jobName(job: JobName): string {
     return this.profile.glue.jobNames[job] ?? job
@@ -30,30 +37,46 @@ export class GlueJobRunner implements JobRunner {
 
   async get(job: JobName, runId: string): Promise<JobRun> {
     const {glue, client} = await this.client()
-    const res = await client.send(new glue.GetJobRunCommand({JobName: this.jobName(job), RunId: runId})).catch((error: Error) => {
+    const res = await client.send(new glue.GetJobRunCommand({JobName: this.jobName(job), RunId: checkRunId(runId)})).catch((error: Error) => {
       throw new CdcError(`Glue has no run ${runId} of ${this.jobName(job)}: ${firstLine(error.message)}`, {code: 'RUN_NOT_FOUND', exit: 2, actions: ['cdcctl job list --profile ' + this.profile.name]})
     })
-    return toJobRun(job, res.JobRun ?? {})
+    return {...toJobRun(job, res.JobRun ?? {}), summary: await readSummary(this.store(), runId)}
   }
 
-  async list(job: JobName | undefined, limit: number): Promise<JobRun[]> {
+  async list(job: JobName | undefined, limit: number, label?: string): Promise<JobRun[]> {
     const {glue, client} = await this.client()
-    const jobs = job ? [job] : (Object.keys(this.profile.glue.jobNames) as JobName[])
+    const jobs = job ? [job] : Object.keys(this.profile.glue.jobNames)
     const runs: JobRun[] = []
     for (const j of jobs) {
-      const res = await client.send(new glue.GetJobRunsCommand({JobName: this.jobName(j), MaxResults: limit})).catch(() => ({JobRuns: []}))
-      runs.push(...(res.JobRuns ?? []).map((r) => toJobRun(j, r)))
+      const res = await client.send(new glue.GetJobRunsCommand({JobName: this.jobName(j), MaxResults: Math.min(limit, 200)})).catch((error: Error) => {
+        throw new CdcError(`Glue GetJobRuns of ${this.jobName(j)} failed: ${firstLine(error.message)}`, {code: 'GLUE_ERROR', actions: ['check AWS_PROFILE / AWS_REGION and glue:GetJobRuns permission']})
+      })
+      runs.push(...(res.JobRuns ?? []).map((r) => toJobRun(j, r)).filter((r) => label === undefined || r.args.label === label))
     }
     return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit)
   }
 
+  async stop(job: JobName, runId: string): Promise<JobRun> {
+    const {glue, client} = await this.client()
+    const res = await client.send(new glue.BatchStopJobRunCommand({JobName: this.jobName(job), JobRunIds: [checkRunId(runId)]})).catch((error: Error) => {
+      throw new CdcError(`Glue could not stop run ${runId} of ${this.jobName(job)}: ${firstLine(error.message)}`, {code: 'GLUE_ERROR', actions: ['check glue:BatchStopJobRun permission']})
+    })
+    const refused = res.Errors?.find((e) => e.JobRunId === runId)
+    // A run that already ended cannot be stopped; that is not an error for whoever wanted it gone.
+    if (refused && !/not in a stoppable state|already/i.test(refused.ErrorDetail?.ErrorMessage ?? '')) {
+      throw new CdcError(`Glue could not stop run ${runId}: ${refused.ErrorDetail?.ErrorMessage ?? 'unknown error'}`, {code: 'GLUE_ERROR', actions: [`cdcctl job status ${job} ${runId}`]})
+    }
+    return this.get(job, runId)
+  }
+
   /**
-   * Glue 5.0 writes a run's logs in real time to {prefix}/output (the script's stdout and stderr) and
+   * Glue writes a run's logs in real time to {prefix}/output (the script's stdout and stderr) and
    * {prefix}/error (Spark and Glue), in streams named after the run id (driver, executors). The run's
    * streams are listed by prefix and read page by page (the SDK's paginators), keeping only the last
    * `lines` events; the two groups are merged by time. A group that does not exist holds no lines.
    */
   async logs(_job: JobName, runId: string, lines: number): Promise<string[]> {
+    checkRunId(runId)
     const logs = await import('@aws-sdk/client-cloudwatch-logs')
     const client = new logs.CloudWatchLogsClient({region: this.profile.region})
     const byTime = (a: {timestamp: number}, b: {timestamp: number}) => a.timestamp - b.timestamp
@@ -93,7 +116,7 @@ interface GlueRun {
 }
 
 function toJobRun(job: JobName, run: GlueRun): JobRun {
-  const state = (['STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED', 'TIMEOUT'].includes(run.JobRunState ?? '') ? run.JobRunState : run.JobRunState === 'ERROR' ? 'FAILED' : 'RUNNING') as RunState
+  const state = (['STARTING', 'RUNNING', 'STOPPING', 'SUCCEEDED', 'FAILED', 'STOPPED', 'TIMEOUT'].includes(run.JobRunState ?? '') ? run.JobRunState : run.JobRunState === 'ERROR' ? 'FAILED' : 'RUNNING') as RunState
   return {
     runId: run.Id ?? '',
     job,

@@ -2,11 +2,14 @@ import {spawn} from 'node:child_process'
 import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {Profile} from '../config'
+import {jobSpec, type Provided} from '../catalog'
 import {CdcError} from '../errors'
 import {pidAlive} from '../local/process'
 import {sparkSubmitCommand} from '../spark'
-import {type JobName, type JobRun, type JobRunner, JOBS} from './types'
+import type {ObjectStore} from '../storage'
+import {argumentsFor} from './arguments'
+import {checkRunId, readSummary} from './summary'
+import type {JobName, JobRun, JobRunner, RunState} from './types'
 
 interface RunRecord {
   runId: string
@@ -18,25 +21,26 @@ interface RunRecord {
 
 /**
  * Local target: spark-submit of the same Glue script with the same arguments. A run is a record
- * file plus a log; a small shell wrapper writes the exit status, so a run started with --no-wait
- * is still resolved to SUCCEEDED or FAILED later.
+ * file, a log and, once spark-submit exits, an exit-status file written by a small shell wrapper, so
+ * a run started with --no-wait is still resolved to SUCCEEDED or FAILED later. The job's own summary
+ * is read from {root}/jobs/<run id>.json, as on Glue.
  */
 export class LocalJobRunner implements JobRunner {
   private readonly dir: string
 
-  constructor(private readonly profile: Profile) {
-    this.dir = join(profile.stateDir, 'jobs')
+  constructor(stateDir: string, private readonly store: ObjectStore, private readonly provided: Partial<Record<Provided, string>>) {
+    this.dir = join(stateDir, 'jobs')
   }
 
-  private paths(runId: string): {record: string; log: string; exit: string} {
-    return {record: join(this.dir, `${runId}.json`), log: join(this.dir, `${runId}.log`), exit: join(this.dir, `${runId}.exit`)}
+  private paths(runId: string): {record: string; log: string; exit: string; stopped: string} {
+    const base = join(this.dir, checkRunId(runId))
+    return {record: `${base}.json`, log: `${base}.log`, exit: `${base}.exit`, stopped: `${base}.stopped`}
   }
 
   async start(job: JobName, args: Record<string, string>): Promise<JobRun> {
     const runId = `${job}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`
-    const fullArgs: Record<string, string> = {'storage-root': this.profile.storage.root, catalog: 'local', ...args, 'job-run-id': runId}
-    if (JOBS[job].streaming) fullArgs['bootstrap-servers'] ??= this.profile.kafka.brokers.join(',')
-    const {cmd, argv, env} = sparkSubmitCommand(JOBS[job].script, fullArgs)
+    const fullArgs = argumentsFor(job, 'local', {...this.provided, run_id: runId}, args)
+    const {cmd, argv, env} = sparkSubmitCommand(jobSpec(job).script, fullArgs)
     mkdirSync(this.dir, {recursive: true})
     const p = this.paths(runId)
     const fd = openSync(p.log, 'a')
@@ -53,18 +57,27 @@ export class LocalJobRunner implements JobRunner {
     return this.get(job, runId)
   }
 
-  async get(_job: JobName, runId: string): Promise<JobRun> {
+  private record(runId: string): RunRecord {
     const p = this.paths(runId)
     if (!existsSync(p.record)) throw new CdcError(`No local run ${runId}`, {code: 'RUN_NOT_FOUND', exit: 2, actions: ['cdcctl job list']})
-    const record = JSON.parse(readFileSync(p.record, 'utf8')) as RunRecord
+    return JSON.parse(readFileSync(p.record, 'utf8')) as RunRecord
+  }
+
+  async get(_job: JobName, runId: string): Promise<JobRun> {
+    const record = this.record(runId)
+    const p = this.paths(runId)
     const exited = existsSync(p.exit)
     const code = exited ? Number.parseInt(readFileSync(p.exit, 'utf8'), 10) : null
     const alive = !exited && pidAlive(record.pid)
-    const state = exited ? (code === 0 ? 'SUCCEEDED' : 'FAILED') : alive ? 'RUNNING' : 'FAILED'
-    const log = existsSync(p.log) ? readFileSync(p.log, 'utf8') : ''
-    const summary = lastJsonLine(log)
-    const endedAt = exited ? new Date(statSync(p.exit).mtimeMs).toISOString() : null
-    const error = state === 'FAILED' ? (typeof summary?.error === 'string' ? summary.error : exited ? `exit status ${code}` : 'the process ended without an exit status (killed?)') : null
+    const stopped = existsSync(p.stopped)
+    let state: RunState = exited ? (code === 0 ? 'SUCCEEDED' : 'FAILED') : alive ? 'RUNNING' : 'FAILED'
+    if (stopped && state !== 'SUCCEEDED') state = alive ? 'STOPPING' : 'STOPPED'
+    const summary = await readSummary(this.store, runId)
+    const ended = exited ? p.exit : stopped && !alive ? p.stopped : undefined
+    const endedAt = ended ? new Date(statSync(ended).mtimeMs).toISOString() : null
+    let error: string | null = null
+    if (state === 'FAILED') error = typeof summary?.error === 'string' ? summary.error : exited ? `exit status ${code}` : 'the process ended without an exit status (killed?)'
+    if (state === 'STOPPED') error = 'stopped by cdcctl job stop'
     return {
       runId,
       job: record.job,
@@ -78,32 +91,30 @@ export class LocalJobRunner implements JobRunner {
     }
   }
 
-  async list(job: JobName | undefined, limit: number): Promise<JobRun[]> {
+  async list(job: JobName | undefined, limit: number, label?: string): Promise<JobRun[]> {
     if (!existsSync(this.dir)) return []
     const ids = readdirSync(this.dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5))
-    const runs = await Promise.all(ids.filter((id) => !job || id.startsWith(`${job}-`)).map((id) => this.get(job as JobName, id)))
+    const records = ids.map((id) => this.record(id)).filter((r) => (!job || r.job === job) && (label === undefined || r.args.label === label))
+    const runs = await Promise.all(records.map((r) => this.get(r.job, r.runId)))
     return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit)
   }
 
   async logs(_job: JobName, runId: string, lines: number): Promise<string[]> {
+    this.record(runId)
     const p = this.paths(runId)
-    if (!existsSync(p.record)) throw new CdcError(`No local run ${runId}`, {code: 'RUN_NOT_FOUND', exit: 2, actions: ['cdcctl job list']})
     return existsSync(p.log) ? readFileSync(p.log, 'utf8').trimEnd().split('\n').slice(-lines) : []
   }
-}
 
-/** The job scripts end by printing one JSON line (their summary, or {"status":"failed","error":…}). */
-function lastJsonLine(log: string): Record<string, unknown> | null {
-  const lines = log.trimEnd().split('\n')
-  for (let i = lines.length - 1; i >= 0 && i >= lines.length - 50; i--) {
-    const line = lines[i].trim()
-    if (line.startsWith('{') && line.endsWith('}')) {
-      try {
-        return JSON.parse(line) as Record<string, unknown>
-      } catch {
-        // not the summary
-      }
+  /** SIGTERM to the run's process group (the wrapper, spark-submit and its JVM); a marker records who stopped it. */
+  async stop(job: JobName, runId: string): Promise<JobRun> {
+    const run = await this.get(job, runId)
+    if (run.state !== 'RUNNING') return run
+    writeFileSync(this.paths(runId).stopped, new Date().toISOString())
+    try {
+      process.kill(-this.record(runId).pid, 'SIGTERM')
+    } catch {
+      // it ended in between
     }
+    return this.get(job, runId)
   }
-  return null
 }

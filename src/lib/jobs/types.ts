@@ -1,16 +1,13 @@
-export const JOBS = {
-  'kafka-to-bronze': {script: 'kafka_to_bronze.py', streaming: true},
-  'bronze-to-silver': {script: 'bronze_to_silver.py', streaming: false},
-  'silver-to-gold': {script: 'silver_to_gold.py', streaming: false},
-  'data-quality': {script: 'data_quality.py', streaming: false},
-  'lake-maintenance': {script: 'lake_maintenance.py', streaming: false},
-} as const
+import {jobNames} from '../catalog'
 
-export type JobName = keyof typeof JOBS
-export const JOB_NAMES = Object.keys(JOBS) as JobName[]
+/** A job of the pipeline catalog (pipeline.yaml `jobs`). */
+export type JobName = string
+
+/** The catalog's job names, for argument validation and help. */
+export const JOB_NAMES = (): string[] => jobNames()
 
 /** Glue's run states; the local runner maps a process to the same words. */
-export type RunState = 'FAILED' | 'RUNNING' | 'STARTING' | 'STOPPED' | 'SUCCEEDED' | 'TIMEOUT'
+export type RunState = 'FAILED' | 'RUNNING' | 'STARTING' | 'STOPPED' | 'STOPPING' | 'SUCCEEDED' | 'TIMEOUT'
 export const FINAL_STATES: RunState[] = ['FAILED', 'STOPPED', 'SUCCEEDED', 'TIMEOUT']
 
 export interface JobRun {
@@ -21,15 +18,19 @@ export interface JobRun {
   endedAt: string | null
   durationSec: number | null
   error: string | null
-  /** The job's one-line JSON summary (rows read/written, watermark…), when it printed one. */
+  /** What the job wrote to {root}/jobs/<run id>.json when it ended (rows read/written, watermark…). */
   summary: Record<string, unknown> | null
   args: Record<string, string>
 }
 
 /** Runs jobs on a target: spark-submit locally, StartJobRun on Glue. */
 export interface JobRunner {
+  /** `args`: the job's arguments beyond what the target provides, already checked against the catalog. */
   start(job: JobName, args: Record<string, string>): Promise<JobRun>
   get(job: JobName, runId: string): Promise<JobRun>
-  list(job: JobName | undefined, limit: number): Promise<JobRun[]>
+  /** Newest first; only runs started with this `label` argument when one is given. */
+  list(job: JobName | undefined, limit: number, label?: string): Promise<JobRun[]>
   logs(job: JobName, runId: string, lines: number): Promise<string[]>
+  /** Ask a run to stop (a signal locally, BatchStopJobRun on Glue); returns the run as it is then. */
+  stop(job: JobName, runId: string): Promise<JobRun>
 }

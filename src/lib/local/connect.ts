@@ -1,3 +1,5 @@
+import {join} from 'node:path'
+
 import {type Component} from './component'
 import {JvmComponent, writeProperties} from './jvm'
 import {runtimeDir} from '../paths'
@@ -38,6 +40,10 @@ export class ConnectComponent extends JvmComponent implements Component {
       'status.storage.replication.factor': 1,
       'offset.flush.interval.ms': 1000,
       'plugin.path': runtimeDir('debezium'),
+      // The connector's password is \${file:<secrets>/connect.properties:password} (LocalTarget), never a value in its config.
+      'config.providers': 'file',
+      'config.providers.file.class': 'org.apache.kafka.common.config.provider.FileConfigProvider',
+      'config.providers.file.param.allowed.paths': join(this.profile.stateDir, 'secrets'),
       'plugin.discovery': 'hybrid_warn',
     })
     this.launch('org.apache.kafka.connect.cli.ConnectDistributed', [props], '1g')

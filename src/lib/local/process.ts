@@ -4,6 +4,7 @@ import {createServer} from 'node:net'
 import {dirname} from 'node:path'
 
 import {CdcError, firstLine} from '../errors'
+import {poll} from '../poll'
 
 export const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0
 
@@ -58,29 +59,25 @@ export function startDetached(cmd: string, args: string[], options: {logFile: st
   return child.pid
 }
 
+/** SIGTERM, then SIGKILL if the process is still there after the timeout. */
 export async function stopPid(pid: number, timeoutMs = 30_000): Promise<void> {
   try {
     process.kill(pid, 'SIGTERM')
   } catch {
     return
   }
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (!pidAlive(pid)) return
-    await sleep(200)
-  }
-  try {
-    process.kill(pid, 'SIGKILL')
-  } catch {
-    // already gone
-  }
+  await poll(async () => pidAlive(pid), (alive) => !alive, {timeoutMs, intervalMs: 200, onTimeout: () => new Error('still running')}).catch(() => {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  })
 }
 
 export function removeFile(path: string): void {
   rmSync(path, {force: true})
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** True when something already listens on the port (we bind it ourselves to find out). */
 export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -90,14 +87,4 @@ export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
     server.once('listening', () => server.close(() => resolve(false)))
     server.listen(port, host)
   })
-}
-
-/** Poll `check` until it returns true or the deadline passes. */
-export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, hint: string[]): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return
-    await sleep(500)
-  }
-  throw new CdcError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)}s`, {code: 'LOCAL_NOT_READY', actions: hint})
 }

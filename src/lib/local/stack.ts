@@ -1,22 +1,41 @@
 import {existsSync, readFileSync} from 'node:fs'
 
+import {ensureRuntime} from '../bootstrap'
 import type {Profile} from '../config'
 import {CdcError, usageError} from '../errors'
+import {poll} from '../poll'
+import type {ComponentState, LocalStack} from '../targets/types'
 import type {Component, ComponentName} from './component'
 import {ConnectComponent} from './connect'
 import {KafkaComponent} from './kafka'
 import {PostgresComponent} from './postgres'
-import {portInUse, waitUntil} from './process'
+import {portInUse} from './process'
+
+export type {ComponentState} from '../targets/types'
 
 export const COMPONENT_NAMES: ComponentName[] = ['postgres', 'kafka', 'connect']
 
-export interface ComponentState {
-  component: ComponentName
-  state: 'running' | 'starting' | 'stopped'
-  pid: number | null
-  port: number
-  endpoint: string
-  log: string
+/** The native stack: processes this project starts and tracks by pid file under the state directory. */
+export class NativeStack implements LocalStack {
+  constructor(private readonly profile: Profile) {}
+
+  async up(names: string[], onStep: (step: string) => void, quiet: boolean): Promise<ComponentState[]> {
+    onStep('preparing the local runtime')
+    ensureRuntime({quiet})
+    return up(this.profile, names, onStep)
+  }
+
+  down(names: string[], onStep: (step: string) => void): Promise<ComponentState[]> {
+    return down(this.profile, names, onStep)
+  }
+
+  status(): Promise<ComponentState[]> {
+    return Promise.all(components(this.profile).map(describe))
+  }
+
+  logFile(name: string): string {
+    return select(this.profile, [name])[0].logFile
+  }
 }
 
 /** Start order; `down` walks it backwards. */
@@ -41,7 +60,6 @@ async function describe(c: Component): Promise<ComponentState> {
 
 /** Idempotent: starts what is not running, waits until every component answers. */
 export async function up(profile: Profile, names: string[] = [], onStep: (msg: string) => void = () => undefined): Promise<ComponentState[]> {
-  if (profile.target !== 'local') throw usageError(`Profile "${profile.name}" targets ${profile.target}; the local stack runs only for a local profile`, ['cdcctl local up --profile local'])
   const chosen = select(profile, names)
   for (const c of chosen) {
     if (!c.running()) {
@@ -56,14 +74,13 @@ export async function up(profile: Profile, names: string[] = [], onStep: (msg: s
       await c.start()
     }
     onStep(`waiting for ${c.name} on port ${c.port}`)
-    await waitUntil(`${c.name} on port ${c.port}`, async () => {
-      if (!c.running()) throw new CdcError(`${c.name} exited during startup`, {code: 'LOCAL_START_FAILED'})
-      return c.ready()
-    }, READY_TIMEOUT_MS[c.name], [`cdcctl local logs ${c.name}`]).catch((error: unknown) => {
-      if (!c.running()) {
-        throw new CdcError(`${c.name} exited during startup: ${lastLogLine(c.logFile)}`, {code: 'LOCAL_START_FAILED', actions: [`cdcctl local logs ${c.name}`]})
-      }
-      throw error
+    await poll(async () => {
+      if (!c.running()) throw new CdcError(`${c.name} exited during startup: ${lastLogLine(c.logFile)}`, {code: 'LOCAL_START_FAILED', actions: [`cdcctl local logs ${c.name}`]})
+      return c.ready().catch(() => false)
+    }, (ready) => ready, {
+      timeoutMs: READY_TIMEOUT_MS[c.name],
+      intervalMs: 500,
+      onTimeout: () => new CdcError(`${c.name} on port ${c.port} did not become ready within ${READY_TIMEOUT_MS[c.name] / 1000}s`, {code: 'LOCAL_NOT_READY', actions: [`cdcctl local logs ${c.name}`]}),
     })
   }
   return Promise.all(chosen.map(describe))
@@ -79,14 +96,6 @@ export async function down(profile: Profile, names: string[] = [], onStep: (msg:
     }
   }
   return Promise.all(chosen.reverse().map(describe))
-}
-
-export async function status(profile: Profile): Promise<ComponentState[]> {
-  return Promise.all(components(profile).map(describe))
-}
-
-export function logFile(profile: Profile, name: string): string {
-  return select(profile, [name])[0].logFile
 }
 
 function lastLogLine(file: string): string {

@@ -1,10 +1,18 @@
+import {createHash} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+
+import {catalog} from '../catalog'
 import type {Profile} from '../config'
 import {ConnectClient} from '../connect/client'
-import {CdcError, firstLine} from '../errors'
-import {registerSecret} from '../redact'
+import {type DeployEnvironment, resolveEnvironment} from '../deploy/environment'
+import {ecsServices} from '../deploy/outputs'
+import {ecsServiceStates, stateDetail} from '../ecs'
+import {CdcError, firstLine, usageError} from '../errors'
 import {GlueJobRunner} from '../jobs/glue-runner'
+import {type Notification, type NotifyResult, publishToSns} from '../notify'
+import {Secret} from '../redact'
 import {type ObjectStore, openStore} from '../storage'
-import type {DbCredentials, Target} from './types'
+import type {DbCredentials, DeploymentOptions, HealthCheck, Target} from './types'
 
 interface SecretShape {
   host?: string
@@ -47,15 +55,19 @@ export class AwsTarget implements Target {
     if (missing.length > 0) {
       throw new CdcError(`Secret "${secretId}" lacks ${missing.join(', ')}`, {code: 'SECRET_INVALID', exit: 2, actions: ['store host, port, username and password in it']})
     }
-    registerSecret(secret.password)
     this.credentials = {
       host: secret.host as string,
       port: Number(secret.port),
       database: secret.dbname ?? this.profile.postgres.database,
       username: secret.username as string,
-      password: secret.password as string,
+      password: new Secret(secret.password as string),
     }
     return this.credentials
+  }
+
+  /** Every setting as ${env:NAME}: ECS fills the Connect task's environment from the secret (pipeline.yaml `connect`). */
+  async connectorDatabase(): Promise<Record<string, string>> {
+    return Object.fromEntries(Object.entries(catalog().connect.secret_env).map(([property, {env}]) => [property, `\${env:${env}}`]))
   }
 
   connect(): ConnectClient {
@@ -67,11 +79,45 @@ export class AwsTarget implements Target {
     return this.profile.kafka.brokers
   }
 
-  jobs(): GlueJobRunner {
-    return new GlueJobRunner(this.profile)
+  store(): ObjectStore {
+    if (!this.profile.storage.root) throw usageError(`Profile "${this.profile.name}" has no storage root`, ['cdcctl deploy (stores the lake bucket)', 'set storage.root to s3://bucket'])
+    return openStore(this.profile.storage.root, this.profile.region)
   }
 
-  store(): ObjectStore {
-    return openStore(this.profile.storage.root, this.profile.region)
+  jobs(): GlueJobRunner {
+    return new GlueJobRunner(this.profile, () => this.store())
+  }
+
+  /** Glue reads the rules from the storage root; content-addressed, so a re-upload changes nothing. */
+  async stageRules(file: string): Promise<string> {
+    const text = readFileSync(file)
+    const key = `dq/rules/${createHash('sha256').update(text).digest('hex').slice(0, 16)}.yaml`
+    await this.store().write(key, text)
+    return `${this.profile.storage.root.replace(/\/$/, '')}/${key}`
+  }
+
+  async notify(n: Notification): Promise<NotifyResult> {
+    return publishToSns(this.profile, n)
+  }
+
+  /** One row per ECS service the stored Terraform outputs name (Debezium, Airflow). */
+  async extraHealthChecks(): Promise<HealthCheck[]> {
+    const ecs = ecsServices(this.profile)
+    if (!ecs) return []
+    const roles = Object.entries(ecs.services)
+    try {
+      const states = await ecsServiceStates(this.profile.region, ecs.cluster, roles.map(([, name]) => name))
+      return states.map((s, i) => ({component: 'ecs', check: `service ${roles[i][0]} (${s.service})`, status: s.stable ? 'ok' : 'fail', detail: stateDetail(s)}))
+    } catch (error) {
+      return [{component: 'ecs', check: `cluster ${ecs.cluster}`, status: 'fail', detail: (error as Error).message}]
+    }
+  }
+
+  localStack(): never {
+    throw usageError(`The local stack runs for a local profile; profile "${this.profile.name}" targets aws`, ['pass --profile local'])
+  }
+
+  deployment(options: DeploymentOptions): DeployEnvironment {
+    return resolveEnvironment(this.profile, options)
   }
 }

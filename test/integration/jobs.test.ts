@@ -1,0 +1,55 @@
+import {execFileSync} from 'node:child_process'
+
+import {expect} from 'chai'
+
+import {jobNames} from '../../src/lib/catalog'
+import {poll} from '../../src/lib/poll'
+import {cdcctl, json} from '../helpers/cli'
+import {localStack} from '../helpers/stack'
+
+type Run = {runId: string; job: string; state: string; args: Record<string, string>; error: string | null}
+
+describe('job stop and labels on the local target (spark-submit)', function () {
+  this.timeout(300_000)
+  const streaming = jobNames()[0]
+
+  before(async () => {
+    await localStack()
+  })
+
+  it('an argument the catalog does not declare, or that the target provides, is refused before anything starts', async () => {
+    for (const [arg, message] of [['no-such-arg=1', 'has no argument "no-such-arg"'], ['storage-root=file:///tmp/x', 'is set by the target'], ['trigger=sometimes', 'is not one of once, continuous']]) {
+      const res = await cdcctl(['job', 'run', streaming, '--arg', arg])
+      expect(res.code, res.stderr).to.equal(2)
+      expect(res.stderr).to.contain(message)
+    }
+    const listed = json<{result: {runs: Run[]}}>(await cdcctl(['job', 'list', streaming, '--json']))
+    expect(listed.result.runs.filter((r) => r.args['no-such-arg'] !== undefined)).to.deep.equal([])
+  })
+
+  it('stops the unfinished runs carrying a label, and only those, with the Spark process group', async () => {
+    const label = `it-stop-${Date.now()}`
+    const started = json<{result: Run}>(await cdcctl(['job', 'run', streaming, '--arg', 'trigger=continuous', '--arg', 'trigger-interval=5 seconds', '--no-wait', '--label', label, '--json'])).result
+    expect(started.args.label).to.equal(label)
+    await poll(async () => json<{result: Run}>(await cdcctl(['job', 'status', streaming, started.runId, '--json'])).result.state, (s) => s === 'RUNNING', {timeoutMs: 60_000, intervalMs: 1000, onTimeout: (s) => new Error(`run is ${s}`)})
+
+    expect(json<{result: {runs: Run[]}}>(await cdcctl(['job', 'stop', '--label', 'some-other-label', '--json'])).result.runs).to.deep.equal([])
+    const stopped = json<{result: {runs: Run[]}}>(await cdcctl(['job', 'stop', '--label', label, '--json'])).result.runs
+    expect(stopped.map((r) => r.runId)).to.deep.equal([started.runId])
+
+    const final = await poll(async () => json<{result: Run}>(await cdcctl(['job', 'status', streaming, started.runId, '--json'])).result, (r) => r.state === 'STOPPED', {timeoutMs: 90_000, intervalMs: 1000, onTimeout: (r) => new Error(`run is ${r.state}`)})
+    expect(final.error).to.equal('stopped by cdcctl job stop')
+    // nothing of the run is left: spark-submit's JVM carries the run id in its arguments
+    expect(execFileSync('ps', ['-eo', 'args'], {encoding: 'utf8'})).to.not.contain(started.runId)
+    const recorded = json<{result: {runs: Run[]}}>(await cdcctl(['job', 'list', '--label', label, '--json'])).result.runs
+    expect(recorded.map((r) => r.state)).to.deep.equal(['STOPPED'])
+    // a stopped run is left as it is
+    expect(json<{result: {runs: Run[]}}>(await cdcctl(['job', 'stop', '--label', label, '--json'])).result.runs).to.deep.equal([])
+  })
+
+  it('a run id that is not one (a path, say) is a usage error and reads nothing', async () => {
+    const res = await cdcctl(['job', 'status', streaming, '../secrets/postgres'])
+    expect(res.code).to.equal(2)
+    expect(res.stderr).to.contain('is not a run id')
+  })
+})
