@@ -6,37 +6,35 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from airflow.models.dagbag import DagBag
 from airflow.sdk import TriggerRule
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "airflow" / "dags"
+CATALOG = yaml.safe_load((REPO / "pipeline.yaml").read_text())
+TASKS = CATALOG["orchestration"]["tasks"]
 
-DAG_ID = "cdc_pipeline_orchestration"
-PIPELINE = [
-    "check_kafka",
-    "check_debezium",
-    "setup_debezium_connector",
-    "kafka_to_bronze",
-    "bronze_to_silver",
-    "data_quality_check",
-    "silver_to_gold",
-    "gold_quality_check",
-    "lake_maintenance",
-]
+DAG_ID = CATALOG["orchestration"]["dag_id"]
+PIPELINE = [t["id"] for t in TASKS]
+SILVER = " ".join(f"--table {t['silver']}" for t in CATALOG["tables"].values())
+GOLD = " ".join(f"--table {t}" for t in CATALOG["gold"])
+LABEL = '--label "$CDC_DAG_RUN_ID"'
+
+
+def expected_command(spec):
+    if spec["command"] == "job run":
+        return f"job run {spec['args'][0]} {LABEL}"
+    if spec["command"] == "dq check":
+        return f"dq check {SILVER if spec['tables'] == 'silver' else GOLD}"
+    return spec["command"]
+
+
 COMMANDS = {
-    "check_kafka": "kafka topics",
-    "check_debezium": "connector list",
-    "setup_debezium_connector": "connector register",
-    "kafka_to_bronze": "job run kafka-to-bronze",
-    "bronze_to_silver": "job run bronze-to-silver",
-    "data_quality_check": "dq check --table silver_users --table silver_products --table silver_orders",
-    "silver_to_gold": "job run silver-to-gold",
-    "gold_quality_check": "dq check --table gold_user_analytics --table gold_product_analytics --table gold_sales_summary",
-    "lake_maintenance": "job run lake-maintenance",
+    **{t["id"]: expected_command(t) for t in TASKS},
     "notify_success": "notify --status success --message",
     "notify_failure": "notify --status failure --message",
-    "cleanup": "job list",
+    "cleanup": f"job stop {LABEL}",
 }
 
 
@@ -74,17 +72,29 @@ def test_pipeline_tasks_retry_with_exponential_backoff(dag):
         assert task.retry_delay >= timedelta(seconds=30), task_id
 
 
+def test_tasks_follow_the_catalogs_order(dag):
+    for spec in TASKS:
+        task = dag.get_task(spec["id"])
+        assert task.upstream_task_ids == set(spec.get("after", [])), spec["id"]
+        assert task.trigger_rule == TriggerRule.ALL_SUCCESS
+
+
 def test_health_checks_run_in_parallel_and_both_gate_the_connector_setup(dag):
     assert dag.get_task("check_kafka").upstream_task_ids == set()
     assert dag.get_task("check_debezium").upstream_task_ids == set()
     assert dag.get_task("setup_debezium_connector").upstream_task_ids == {"check_kafka", "check_debezium"}
 
 
-def test_phases_run_in_order(dag):
-    chain = PIPELINE[2:] + ["notify_success"]
-    for upstream, downstream in zip(chain, chain[1:]):
-        assert dag.get_task(downstream).upstream_task_ids == {upstream}, downstream
-        assert dag.get_task(downstream).trigger_rule == TriggerRule.ALL_SUCCESS
+def test_notify_success_follows_the_last_phase(dag):
+    last = {t for t in PIPELINE if not any(t in s.get("after", []) for s in TASKS)}
+    assert dag.get_task("notify_success").upstream_task_ids == last
+
+
+def test_job_runs_and_cleanup_share_the_dag_run_label(dag):
+    for task_id in [*[t["id"] for t in TASKS if t["command"] == "job run"], "cleanup"]:
+        task = dag.get_task(task_id)
+        assert LABEL in task.bash_command, task_id
+        assert task.env["CDC_DAG_RUN_ID"] == "{{ run_id }}", task_id
 
 
 def test_notify_failure_fires_when_any_pipeline_task_fails(dag):
@@ -128,6 +138,7 @@ def test_profile_bin_and_terraform_environment_are_honoured(monkeypatch):
         CDC_KAFKA_BOOTSTRAP_SERVERS="10.0.1.5:9092",
         CDC_STORAGE_ROOT="s3://lake",
         CDC_ALERTS_TOPIC_ARN="arn:aws:sns:ap-south-1:123456789012:cdc-alerts",
+        CDC_DB_SECRET_NAME="cdc-dev-db-credentials",
     )
     task = dag.get_task("check_debezium")
     assert task.bash_command == "cdcctl connector list --json --profile aws"
@@ -137,6 +148,8 @@ def test_profile_bin_and_terraform_environment_are_honoured(monkeypatch):
         "CDCCTL_KAFKA_BROKERS": "10.0.1.5:9092",
         "CDCCTL_STORAGE_ROOT": "s3://lake",
         "CDCCTL_ALERTS_TOPIC_ARN": "arn:aws:sns:ap-south-1:123456789012:cdc-alerts",
+        "CDCCTL_DB_SECRET_NAME": "cdc-dev-db-credentials",
+        "CDC_DAG_RUN_ID": "{{ run_id }}",
     }
     assert load_dag(monkeypatch, CDCCTL_PROFILE="staging").get_task("cleanup").bash_command.endswith("--profile staging")
 

@@ -38,6 +38,12 @@ def test_the_dag_is_in_the_dags_folder_where_it_finds_the_cli():
     assert re.search(r"^USER airflow$", DOCKERFILE, re.M)
 
 
+def test_the_image_holds_the_pipeline_catalog_where_the_cli_and_the_dag_read_it():
+    # <repo>/pipeline.yaml: the CLI reads it from its package root, the DAG from <repo> (its parents[2]).
+    assert "COPY pipeline.yaml ./" in DOCKERFILE
+    assert "!pipeline.yaml" in (REPO / "docker" / "airflow" / "Dockerfile.dockerignore").read_text()
+
+
 def test_the_entrypoint_gives_cdcctl_the_glue_job_names_terraform_passes(tmp_path):
     # What the Terraform airflow module sets (CDC_GLUE_JOB_<NAME>) is what `cdcctl job run` starts.
     env = {"PATH": os.environ["PATH"], "CDCCTL_HOME": str(tmp_path), "CDC_PROFILE": "aws",

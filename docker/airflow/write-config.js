@@ -1,6 +1,6 @@
 // Writes $CDCCTL_HOME/cdcctl.config.json (default /opt/cdcctl) with the aws profile the DAG runs:
 // the Glue job names come from the Terraform airflow module's CDC_GLUE_JOB_<NAME> variables
-// (CDC_GLUE_JOB_BRONZE_TO_SILVER=<glue name> -> glue.jobNames['bronze-to-silver']).
+// (CDC_GLUE_JOB_<JOB>=<glue name> -> glue.jobNames['<job>'], <JOB> the job's name upper-cased with _ for -).
 const {writeFileSync} = require('node:fs')
 const {join} = require('node:path')
 
