@@ -1,4 +1,5 @@
 import {CdcError, firstLine} from '../errors'
+import {sleep} from '../poll'
 
 export interface ConnectorStatus {
   name: string
@@ -20,7 +21,7 @@ export interface ClientOptions {
   fetchImpl?: typeof fetch
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
 
 /** A small client over the Kafka Connect REST API. */
 export class ConnectClient {
