@@ -36,7 +36,7 @@ let userNamespaceProblem: string | undefined
 function probeUserNamespaces(): string {
   if (userNamespaceProblem === undefined) {
     const res = spawnSync('unshare', ['--user', '--', 'true'], {encoding: 'utf8'})
-    userNamespaceProblem = res.status === 0 ? '' : firstLine(res.error?.message ?? (String(res.stderr).trim() || `exit ${res.status}`))
+    userNamespaceProblem = res.status === 0 ? '' : firstLine(res.error?.message ?? (String(res.stderr).trim() || `exit ${res.status}`)).replace(/^unshare: /, '')
   }
   return userNamespaceProblem
 }

