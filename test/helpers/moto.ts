@@ -24,14 +24,21 @@ export const freePort = (): Promise<number> =>
 /** A real moto server (from the project's .venv): the AWS APIs the aws target calls, on loopback. */
 export async function startMoto(): Promise<Moto> {
   const port = await freePort()
-  const child: ChildProcess = spawn(join(ROOT, '.venv', 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {stdio: 'ignore'})
+  const bin = join(ROOT, '.venv', 'bin', 'moto_server')
+  const child: ChildProcess = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {stdio: 'ignore'})
+  let spawnError: Error | undefined
+  child.once('error', (error) => (spawnError = error))
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000
   for (;;) {
     try {
       if ((await fetch(`${url}/moto-api/`)).ok) break
     } catch {
-      if (Date.now() > deadline) throw new Error('moto server did not start')
+      if (spawnError || child.exitCode !== null || Date.now() > deadline) {
+        // A moto that never answered does not outlive the failed hook.
+        child.kill('SIGKILL')
+        throw new Error(`moto server did not start: ${spawnError?.message ?? (child.exitCode === null ? 'no answer within 30s' : `${bin} exited ${child.exitCode}`)}`)
+      }
       await new Promise((r) => setTimeout(r, 300))
     }
   }

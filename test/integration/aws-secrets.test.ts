@@ -18,7 +18,7 @@ describe('aws profile: db-credentials from Secrets Manager (moto server)', funct
     writeFileSync(join(cwd, 'cdcctl.config.json'), JSON.stringify({profiles: {aws: {target: 'aws', connect: {url: 'http://connect.cdc.internal:8083'}}}}))
   })
 
-  after(async () => moto.stop())
+  after(async () => moto?.stop())
 
   it('a missing secret is a one-line error naming it', async () => {
     const res = await cdcctl(['connector', 'register', '--dry-run', '--profile', 'aws'], {cwd, env: moto.env})
