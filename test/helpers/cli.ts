@@ -15,10 +15,10 @@ export interface CliResult {
   args: string[]
 }
 
-/** Run the built cdcctl as a user would, in a child process. */
-export function cdcctl(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+/** Run the built cdcctl (this checkout's, or `bin`) as a user would, in a child process. */
+export function cdcctl(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; bin?: string} = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? ROOT, env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {cwd: options.cwd ?? ROOT, env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

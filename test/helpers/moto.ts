@@ -37,6 +37,7 @@ function launch(port: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
         resolve(child)
       }
     })
+    child.once('error', (error) => (clearTimeout(timer), reject(new Error(`moto server could not start: ${error.message}`))))
     child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`moto server exited (${code}) before serving on ${port}: ${said.slice(-300)}`))))
   })
 }

@@ -5,10 +5,23 @@ import {loadProfile, type Profile} from '../../src/lib/config'
 import {up} from '../../src/lib/local/stack'
 import {ROOT} from './cli'
 
-/** The shared fixture: the real local stack (Postgres, Kafka, Connect + Debezium), started if needed. */
+/** Why the stack did not start, once a suite has tried: later suites do not try (and wait) again. */
+let startFailure: Error | undefined
+
+/**
+ * The shared fixture: the real local stack (Postgres, Kafka, Connect + Debezium), started if needed.
+ * A failed start is reported with its real error by the first suite that needs the stack; every later
+ * suite fails at once, pointing there.
+ */
 export async function localStack(): Promise<Profile> {
+  if (startFailure) throw new Error("the local stack did not start: the first suite that needed it reports why")
   const profile = loadProfile({cwd: ROOT, env: {}})
-  await up(profile)
+  try {
+    await up(profile)
+  } catch (error) {
+    startFailure = error as Error
+    throw error
+  }
   return profile
 }
 

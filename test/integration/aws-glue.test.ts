@@ -22,7 +22,7 @@ describe('job run on the aws target (Glue API of a moto server)', function () {
     await glue.send(new CreateJobCommand({Name: 'cdc-bronze-to-silver', Role: 'arn:aws:iam::123456789012:role/glue', GlueVersion: '5.0', Command: {Name: 'glueetl', ScriptLocation: 's3://lake/scripts/bronze_to_silver.py', PythonVersion: '3'}}))
   })
 
-  after(async () => moto.stop())
+  after(async () => moto?.stop())
 
   it('starts a run, polls it to its final state and reports it', async () => {
     const res = await cdcctl(['job', 'run', 'bronze-to-silver', '--profile', 'aws', '--arg', 'tables=users', '--json'], {cwd, env: moto.env})

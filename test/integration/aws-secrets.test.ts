@@ -18,7 +18,7 @@ describe('aws profile: db-credentials from Secrets Manager (moto server)', funct
     writeFileSync(join(cwd, 'cdcctl.config.json'), JSON.stringify({profiles: {aws: {target: 'aws', connect: {url: 'http://connect.cdc.internal:8083'}}}}))
   })
 
-  after(async () => moto.stop())
+  after(async () => moto?.stop())
 
   it('connector register --dry-run shows config-provider references and reads no secret', async () => {
     // No secret exists yet: a dry run that tried to read it would fail.

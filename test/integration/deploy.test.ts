@@ -141,8 +141,8 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
   beforeEach(() => rmSync(log, {force: true}))
 
   after(async () => {
-    await moto.stop()
-    rmSync(cwd, {recursive: true, force: true})
+    await moto?.stop()
+    if (cwd) rmSync(cwd, {recursive: true, force: true})
   })
 
   it('refuses to deploy without --auto-approve when there is no terminal, before running Terraform', async () => {

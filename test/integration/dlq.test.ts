@@ -65,7 +65,9 @@ describe('dead-letter queue on the local storage root, with the real broker', fu
     profile = await localStack()
   })
 
-  after(async () => deleteCreatedTopics(profile))
+  after(async () => {
+    if (profile) await deleteCreatedTopics(profile)
+  })
 
   it('list, inspect and export count exactly what was written', async () => {
     const {cwd, root} = workspace(profile)
@@ -201,9 +203,10 @@ describe('dead-letter queue on S3 (moto server), with the real broker', function
     moto = await startMoto()
   })
 
+  // A failed before hook leaves these unset; the after hook then must not hide its error behind its own.
   after(async () => {
-    await moto.stop()
-    await deleteCreatedTopics(profile)
+    await moto?.stop()
+    if (profile) await deleteCreatedTopics(profile)
   })
 
   it('lists, exports and replays exactly once from s3://', async () => {

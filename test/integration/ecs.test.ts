@@ -76,8 +76,8 @@ describe('ECS service states, waiting for stable services, and health on aws (mo
       if (v === undefined) delete process.env[k]
       else process.env[k] = v
     }
-    await moto.stop()
-    rmSync(cwd, {recursive: true, force: true})
+    await moto?.stop()
+    if (cwd) rmSync(cwd, {recursive: true, force: true})
   })
 
   it('ecsServiceStates reports desired, running and pending per service, in the order asked; a missing service is MISSING', async () => {

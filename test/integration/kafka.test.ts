@@ -14,7 +14,9 @@ describe('kafkajs against the pinned broker (Kafka 4.3.1, KRaft)', function () {
     profile = await localStack()
   })
 
-  after(async () => withAdmin(profile.kafka.brokers, (admin) => admin.deleteTopics({topics: [topic]})))
+  after(async () => {
+    if (profile) await withAdmin(profile.kafka.brokers, (admin) => admin.deleteTopics({topics: [topic]}))
+  })
 
   it('creates a topic, produces idempotently with acks=all and headers, and reads it back', async () => {
     const kafka = await kafkaClient(profile.kafka.brokers)

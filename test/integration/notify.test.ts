@@ -56,8 +56,8 @@ describe('notify', function () {
     })
 
     after(async () => {
-      await moto.stop()
-      rmSync(cwd, {recursive: true, force: true})
+      await moto?.stop()
+      if (cwd) rmSync(cwd, {recursive: true, force: true})
     })
 
     const published = async (): Promise<MotoTopic['sent_notifications']> => {

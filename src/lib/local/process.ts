@@ -8,10 +8,14 @@ import {poll} from '../poll'
 
 export const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0
 
-/** Run a command to completion; throws a one-line CdcError naming the step when it fails. */
-export function run(step: string, cmd: string, args: string[], options: SpawnSyncOptions & {asUser?: string} = {}): string {
-  const [c, a] = options.asUser && isRoot() ? ['runuser', ['-u', options.asUser, '--', cmd, ...args]] : [cmd, args]
-  const res = spawnSync(c, a, {encoding: 'utf8', ...options})
+/**
+ * Run a command to completion; throws a one-line CdcError naming the step when it fails.
+ * `via` is a command prefix that runs it under another identity, e.g. `['unshare', '--user', '--']`.
+ */
+export function run(step: string, cmd: string, args: string[], options: SpawnSyncOptions & {via?: string[]} = {}): string {
+  const {via = [], ...spawnOptions} = options
+  const [c, a] = via.length > 0 ? [via[0], [...via.slice(1), cmd, ...args]] : [cmd, args]
+  const res = spawnSync(c, a, {encoding: 'utf8', ...spawnOptions})
   if (res.error || res.status !== 0) {
     const detail = res.error?.message ?? (String(res.stderr || res.stdout || '').trim().split('\n').pop() ?? `exit ${res.status}`)
     throw new CdcError(`${step} failed: ${firstLine(detail)}`, {code: 'LOCAL_STEP_FAILED'})
