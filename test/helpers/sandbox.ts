@@ -25,7 +25,7 @@ export function withoutUserNamespaces(cmd: string[], options: {cwd: string; env?
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
-      resolve({code: code ?? -1, stdout, stderr})
+      resolve({code: code ?? -1, stdout, stderr, args: cmd})
     })
     const own = readlinkSync('/proc/self/ns/user')
     const map = (): void => {

@@ -1,10 +1,11 @@
 import {chmodSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {setTimeout as delay} from 'node:timers/promises'
 
 import type {Profile} from '../config'
 import {CdcError} from '../errors'
 import {runtimeDir} from '../paths'
+import {poll} from '../poll'
+import {Secret} from '../redact'
 import {withPostgres} from '../postgres'
 import {type Component, componentDir, logFileOf} from './component'
 import {ensureLocalPassword, localCredentialsFile, localSuperuserFile, readLocalPassword} from './credentials'
@@ -61,7 +62,7 @@ export class PostgresComponent implements Component {
     const password = readLocalPassword(localCredentialsFile(this.profile.stateDir))
     if (password === undefined) return false
     const {host, database, user} = this.profile.postgres
-    return withPostgres({host, port: this.port, database, username: user, password}, async (c) => (await c.query('SELECT 1')).rowCount === 1).catch(() => false)
+    return withPostgres({host, port: this.port, database, username: user, password: new Secret(password)}, async (c) => (await c.query('SELECT 1')).rowCount === 1).catch(() => false)
   }
 
   async start(): Promise<void> {
@@ -104,13 +105,11 @@ export class PostgresComponent implements Component {
     const pid = this.pid()
     if (pid === undefined || !this.running()) return
     process.kill(pid, 'SIGINT')
-    const deadline = Date.now() + STOP_TIMEOUT_MS
-    while (this.running()) {
-      if (Date.now() > deadline) {
-        throw new CdcError(`PostgreSQL (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000}s`, {code: 'LOCAL_STOP_FAILED', actions: ['cdcctl local logs postgres']})
-      }
-      await delay(100)
-    }
+    await poll(async () => this.running(), (running) => !running, {
+      timeoutMs: STOP_TIMEOUT_MS,
+      intervalMs: 100,
+      onTimeout: () => new CdcError(`PostgreSQL (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000}s`, {code: 'LOCAL_STOP_FAILED', actions: ['cdcctl local logs postgres']}),
+    })
   }
 
   private initdb(bin: string, runner: PostgresRunner, superuserPassword: string): void {
@@ -153,7 +152,7 @@ export class PostgresComponent implements Component {
   private async provision(superuserPassword: string): Promise<void> {
     const password = ensureLocalPassword(this.profile.stateDir)
     const {host, user, database} = this.profile.postgres
-    await withPostgres({host, port: this.port, database: 'postgres', username: 'postgres', password: superuserPassword}, async (c) => {
+    await withPostgres({host, port: this.port, database: 'postgres', username: 'postgres', password: new Secret(superuserPassword)}, async (c) => {
       const role = c.escapeIdentifier(user)
       if ((await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user])).rowCount === 0) await c.query(`CREATE ROLE ${role} LOGIN REPLICATION`)
       await c.query(`ALTER ROLE ${role} WITH LOGIN REPLICATION PASSWORD ${c.escapeLiteral(password)}`)
@@ -162,7 +161,7 @@ export class PostgresComponent implements Component {
       }
     })
     const schema = readFileSync(runtimeDir('postgres', 'schema.sql'), 'utf8')
-    await withPostgres({host, port: this.port, database, username: user, password}, (c) => c.query(schema))
+    await withPostgres({host, port: this.port, database, username: user, password: new Secret(password)}, (c) => c.query(schema))
   }
 
   private ensureDirs(runner: PostgresRunner): void {
