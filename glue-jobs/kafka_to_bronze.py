@@ -34,7 +34,8 @@ def main(opts):
         reader = reader.option("maxOffsetsPerTrigger", opts["max_offsets_per_trigger"])
     writer = (
         reader.load().writeStream.foreachBatch(process)
-        .option("checkpointLocation", f"{root}/checkpoints/kafka_to_bronze")
+        # {root}/checkpoints/<job>: where `cdcctl status` reads what the stream committed
+        .option("checkpointLocation", f"{root}/checkpoints/{catalog.job_for_script(__file__)}")
     )
     if opts["trigger"] == "once":
         writer = writer.trigger(availableNow=True)

@@ -21,7 +21,7 @@ from . import scd2
 from .bronze import BRONZE_TABLE
 from .session import table_name, table_properties
 from .catalog import silver_schema, spec
-from .watermark import WATERMARK_PROPERTY, commit_properties, current_lineage, encode_watermark, read_watermark
+from .watermark import WATERMARK_PROPERTY, commit_properties, current_lineage, encode_watermark, read_watermark_state
 
 SILVER_PROPERTIES = {
     "format-version": "2",
@@ -171,7 +171,8 @@ def process_table(spark, table, bronze_snapshot=None):
     s = spec(table)
     target = ensure_silver_table(spark, table)
     head = bronze_snapshot if bronze_snapshot is not None else bronze_head(spark)
-    watermark = read_watermark(spark, target)
+    state = read_watermark_state(spark, target)
+    watermark = state.get("bronze_snapshot_id")
     summary = {"table": s.silver_table, "rows_read": 0, "rows_written": 0, "watermark": watermark}
     if head is None or head == watermark:
         return summary
@@ -190,8 +191,12 @@ def process_table(spark, table, bronze_snapshot=None):
         rows = scd2.build_scd2_history(changes, current, table).persist()
         summary["rows_read"] = bronze.count()
         summary["rows_written"] = rows.count()
+        # the newest change the table holds, carried from run to run (a late event is older)
+        known = [v for v in (state.get("valid_from_max"), rows.agg(F.max(F.unix_millis("_valid_from"))).first()[0])
+                 if v is not None]
+        valid_from_max = max(known) if known else None
         current.unpersist()
-        merge_history(spark, target, rows, s.key, encode_watermark(head),
+        merge_history(spark, target, rows, s.key, encode_watermark(head, valid_from_max),
                       target_filter=changed_keys_predicate(rows, s.key, column=f"t.`{s.key}`"))
     finally:
         for df in (rows, current, bronze):

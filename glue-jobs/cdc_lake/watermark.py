@@ -44,14 +44,24 @@ def watermark_snapshot(spark, table):
     return next((r for r in current_lineage(spark, table) if r.wm is not None), None)
 
 
+def read_watermark_state(spark, table):
+    """The watermark silver `table` (full name) last committed, as a dict, or {} before the first run:
+    `bronze_snapshot_id` (consumed up to) and `valid_from_max` (epoch ms of the newest change it holds,
+    which `cdcctl status` shows as the table's freshness)."""
+    node = watermark_snapshot(spark, table)
+    return {} if node is None else json.loads(node.wm)
+
+
 def read_watermark(spark, table):
     """The bronze snapshot id silver `table` (full name) has consumed, or None before the first run."""
-    node = watermark_snapshot(spark, table)
-    return None if node is None else json.loads(node.wm)["bronze_snapshot_id"]
+    return read_watermark_state(spark, table).get("bronze_snapshot_id")
 
 
-def encode_watermark(bronze_snapshot_id):
-    return json.dumps({"bronze_snapshot_id": bronze_snapshot_id})
+def encode_watermark(bronze_snapshot_id, valid_from_max=None):
+    state = {"bronze_snapshot_id": bronze_snapshot_id}
+    if valid_from_max is not None:
+        state["valid_from_max"] = valid_from_max
+    return json.dumps(state)
 
 
 @contextmanager

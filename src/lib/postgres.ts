@@ -28,17 +28,20 @@ export interface SlotInfo {
   exists: boolean
   active: boolean
   lagBytes: number | null
+  walRetainedBytes: number | null
 }
 
 export async function slotInfo(client: Client, slot: string): Promise<SlotInfo> {
-  const res = await client.query<{active: boolean; lag: string | null}>(
-    `SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag
+  const res = await client.query<{active: boolean; lag: string | null; retained: string | null}>(
+    `SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag,
+            pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text AS retained
        FROM pg_replication_slots WHERE slot_name = $1`,
     [slot],
   )
-  if (res.rowCount === 0) return {slot, exists: false, active: false, lagBytes: null}
+  if (res.rowCount === 0) return {slot, exists: false, active: false, lagBytes: null, walRetainedBytes: null}
   const row = res.rows[0]
-  return {slot, exists: true, active: row.active, lagBytes: row.lag === null ? null : Number(row.lag)}
+  const num = (v: string | null): number | null => (v === null ? null : Number(v))
+  return {slot, exists: true, active: row.active, lagBytes: num(row.lag), walRetainedBytes: num(row.retained)}
 }
 
 /** The subset of `schema.table` names that do not exist. */

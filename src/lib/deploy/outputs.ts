@@ -118,13 +118,18 @@ export function ecsServicesFrom(outputs: Record<string, unknown>): EcsServices |
   return Object.keys(services).length > 0 ? {cluster, services} : undefined
 }
 
-/** The ECS services stored by the last deploy of this profile ({stateDir}/outputs/<profile>.terraform.json). */
-export function ecsServices(profile: Profile): EcsServices | undefined {
+/** One Terraform output as the last deploy of this profile stored it ({stateDir}/outputs/<profile>.terraform.json). */
+export function storedOutput(profile: Profile, name: string): unknown {
   const {terraformFile} = outputFiles(profile)
   if (!existsSync(terraformFile)) return undefined
   try {
-    return ecsServicesFrom(JSON.parse(readFileSync(terraformFile, 'utf8')) as Record<string, unknown>)
+    return (JSON.parse(readFileSync(terraformFile, 'utf8')) as Record<string, unknown>)[name]
   } catch {
     return undefined
   }
+}
+
+/** The ECS services stored by the last deploy of this profile. */
+export function ecsServices(profile: Profile): EcsServices | undefined {
+  return ecsServicesFrom({ecs_cluster_name: storedOutput(profile, 'ecs_cluster_name'), ecs_service_names: storedOutput(profile, 'ecs_service_names')})
 }

@@ -5,14 +5,15 @@ import {catalog} from '../catalog'
 import type {Profile} from '../config'
 import {ConnectClient} from '../connect/client'
 import {type DeployEnvironment, resolveEnvironment} from '../deploy/environment'
-import {ecsServices} from '../deploy/outputs'
+import {ecsServices, storedOutput} from '../deploy/outputs'
 import {ecsServiceStates, stateDetail} from '../ecs'
 import {CdcError, firstLine, usageError} from '../errors'
 import {GlueJobRunner} from '../jobs/glue-runner'
+import {readTableMetadata, type TableMetadata} from '../lake'
 import {type Notification, type NotifyResult, publishToSns} from '../notify'
 import {Secret} from '../redact'
 import {type ObjectStore, openStore} from '../storage'
-import type {DbCredentials, DeploymentOptions, HealthCheck, Target} from './types'
+import type {DbCredentials, DeploymentOptions, HealthCheck, SlotStatus, Target} from './types'
 
 interface SecretShape {
   host?: string
@@ -111,6 +112,45 @@ export class AwsTarget implements Target {
     } catch (error) {
       return [{component: 'ecs', check: `cluster ${ecs.cluster}`, status: 'fail', detail: (error as Error).message}]
     }
+  }
+
+  /**
+   * RDS publishes the slot's figures to CloudWatch (OldestReplicationSlotLag, TransactionLogsDiskUsage),
+   * so no database connection is needed; the newest datapoint of the last 15 minutes.
+   */
+  async replicationSlot(): Promise<SlotStatus> {
+    const instance = storedOutput(this.profile, 'db_instance_identifier')
+    const empty: SlotStatus = {slot: this.profile.connect.slot, exists: null, active: null, lagBytes: null, walRetainedBytes: null, from: 'cloudwatch'}
+    if (typeof instance !== 'string') return empty
+    const cw = await import('@aws-sdk/client-cloudwatch')
+    const client = new cw.CloudWatchClient({region: this.profile.region})
+    const metric = (id: string, name: string) => ({Id: id, MetricStat: {Metric: {Namespace: 'AWS/RDS', MetricName: name, Dimensions: [{Name: 'DBInstanceIdentifier', Value: instance}]}, Period: 60, Stat: 'Maximum'}})
+    const end = new Date()
+    const res = await client.send(new cw.GetMetricDataCommand({
+      StartTime: new Date(end.getTime() - 15 * 60_000),
+      EndTime: end,
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [metric('lag', 'OldestReplicationSlotLag'), metric('wal', 'TransactionLogsDiskUsage')],
+    })).catch((error: Error) => {
+      throw new CdcError(`CloudWatch GetMetricData for RDS ${instance} failed: ${firstLine(error.message)}`, {code: 'CLOUDWATCH_ERROR', actions: ['check cloudwatch:GetMetricData permission', 'check AWS_PROFILE / AWS_REGION']})
+    })
+    const newest = (id: string): number | null => res.MetricDataResults?.find((r) => r.Id === id)?.Values?.[0] ?? null
+    return {...empty, lagBytes: newest('lag'), walRetainedBytes: newest('wal')}
+  }
+
+  /** Glue's table points at the Iceberg metadata file (its metadata_location parameter), read from the lake. */
+  async lakeTable(table: string): Promise<TableMetadata | null> {
+    const glue = await import('@aws-sdk/client-glue')
+    const client = new glue.GlueClient({region: this.profile.region})
+    const found = await client.send(new glue.GetTableCommand({DatabaseName: catalog().lake.namespace, Name: table})).catch((error: Error) => {
+      if (error.name === 'EntityNotFoundException') return undefined
+      throw new CdcError(`Glue GetTable ${catalog().lake.namespace}.${table} failed: ${firstLine(error.message)}`, {code: 'GLUE_ERROR', actions: ['check glue:GetTable permission']})
+    })
+    const location = found?.Table?.Parameters?.metadata_location
+    if (!location) return null
+    const root = this.profile.storage.root.replace(/\/?$/, '/')
+    if (!location.startsWith(root)) throw new CdcError(`Glue table ${table} keeps its metadata outside the storage root (${location})`, {code: 'LAKE_OUTSIDE_ROOT', actions: ['check the Glue database location']})
+    return readTableMetadata(this.store(), location.slice(root.length))
   }
 
   localStack(): never {

@@ -1,16 +1,19 @@
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
+import {catalog} from '../catalog'
 import type {Profile} from '../config'
 import {ConnectClient} from '../connect/client'
 import {CdcError, usageError} from '../errors'
 import {LocalJobRunner} from '../jobs/local-runner'
 import {localCredentialsFile} from '../local/credentials'
 import {NativeStack} from '../local/stack'
+import {hadoopMetadataKey, readTableMetadata, type TableMetadata} from '../lake'
 import {appendToRunLog, type Notification, type NotifyResult} from '../notify'
+import {slotInfo, withPostgres} from '../postgres'
 import {Secret} from '../redact'
 import {type ObjectStore, openStore} from '../storage'
-import type {DbCredentials, DeploymentOptions, HealthCheck, LocalStack, Target} from './types'
+import type {DbCredentials, DeploymentOptions, HealthCheck, LocalStack, SlotStatus, Target} from './types'
 
 /** The file Kafka Connect's FileConfigProvider reads the connector's password from (0600, never in a connector config). */
 export const connectSecretsFile = (stateDir: string): string => join(stateDir, 'secrets', 'connect.properties')
@@ -89,6 +92,17 @@ export class LocalTarget implements Target {
 
   async extraHealthChecks(): Promise<HealthCheck[]> {
     return []
+  }
+
+  async replicationSlot(): Promise<SlotStatus> {
+    const info = await withPostgres(await this.dbCredentials(), (c) => slotInfo(c, this.profile.connect.slot))
+    return {...info, from: 'postgres'}
+  }
+
+  async lakeTable(table: string): Promise<TableMetadata | null> {
+    const store = this.store()
+    const key = await hadoopMetadataKey(store, `iceberg/${catalog().lake.namespace}/${table}`)
+    return key ? readTableMetadata(store, key) : null
   }
 
   localStack(): LocalStack {

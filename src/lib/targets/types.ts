@@ -2,6 +2,7 @@ import type {Profile, TargetName} from '../config'
 import type {ConnectClient} from '../connect/client'
 import type {DeployEnvironment} from '../deploy/environment'
 import type {JobRunner} from '../jobs/types'
+import type {TableMetadata} from '../lake'
 import type {Notification, NotifyResult} from '../notify'
 import type {Secret} from '../redact'
 import type {ObjectStore} from '../storage'
@@ -45,6 +46,20 @@ export interface DbCredentials {
 
 export type CheckStatus = 'fail' | 'ok' | 'warn'
 
+/** The connector's replication slot as the source reports it. */
+export interface SlotStatus {
+  slot: string
+  /** null where the target cannot tell (CloudWatch has no slot list). */
+  exists: boolean | null
+  active: boolean | null
+  /** WAL the slot's consumer has not confirmed yet. */
+  lagBytes: number | null
+  /** WAL kept on disk for the slot (what a stuck slot fills the disk with). */
+  walRetainedBytes: number | null
+  /** Where the figures came from. */
+  from: 'cloudwatch' | 'postgres'
+}
+
 export interface HealthCheck {
   component: 'connect' | 'ecs' | 'kafka' | 'postgres'
   check: string
@@ -77,6 +92,10 @@ export interface Target {
   stageRules(file: string): Promise<string>
   /** Tell operators: the run log locally, the SNS alerts topic on aws. */
   notify(n: Notification): Promise<NotifyResult>
+  /** The replication slot: from Postgres itself locally, from CloudWatch's RDS metrics on aws. */
+  replicationSlot(): Promise<SlotStatus>
+  /** An Iceberg table's metadata, found through the target's catalog (a Hadoop catalog locally, Glue on aws); null before it exists. */
+  lakeTable(table: string): Promise<TableMetadata | null>
   /** Checks of what only this target runs (the ECS services on aws). */
   extraHealthChecks(): Promise<HealthCheck[]>
   /** The local stack (demo, `local up|down|status|logs`); a usage error on aws. */
