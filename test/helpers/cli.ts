@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
@@ -15,21 +15,27 @@ export interface CliResult {
   args: string[]
 }
 
-/** Run the built cdcctl (this checkout's, or `bin`) as a user would, in a child process. */
-export function cdcctl(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; bin?: string} = {}): Promise<CliResult> {
+/** Run a command to its end (killed after timeoutMs), collecting what it prints; `onStart` sees the child. */
+export function runCollected(cmd: string, argv: string[], args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number}, onStart?: (child: ChildProcess, fail: (error: Error) => void) => void): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {cwd: options.cwd ?? ROOT, env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(cmd, argv, {cwd: options.cwd ?? ROOT, env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
+    child.stdout?.on('data', (d) => (stdout += d))
+    child.stderr?.on('data', (d) => (stderr += d))
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
       resolvePromise({code: code ?? -1, stdout, stderr, args})
     })
+    onStart?.(child, reject)
   })
+}
+
+/** Run the built cdcctl (this checkout's, or `bin`) as a user would, in a child process. */
+export function cdcctl(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; bin?: string} = {}): Promise<CliResult> {
+  return runCollected(process.execPath, [options.bin ?? BIN, ...args], args, options)
 }
 
 const ajv = new Ajv({allErrors: true, strict: false})

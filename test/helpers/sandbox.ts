@@ -1,7 +1,6 @@
-import {spawn} from 'node:child_process'
 import {readlinkSync, writeFileSync} from 'node:fs'
 
-import type {CliResult} from './cli'
+import {type CliResult, runCollected} from './cli'
 
 // The child waits until it is root of its namespace, then execs (capabilities come back with exec as
 // uid 0), forbids further user namespaces and execs the command.
@@ -15,18 +14,7 @@ exec sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$@"' sh "$@"`
  * does. `unshare --user` then fails there with "No space left on device". Needs root.
  */
 export function withoutUserNamespaces(cmd: string[], options: {cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['--user', 'sh', '-c', SCRIPT, 'sh', ...cmd], {cwd: options.cwd, env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code: code ?? -1, stdout, stderr, args: cmd})
-    })
+  return runCollected('unshare', ['--user', 'sh', '-c', SCRIPT, 'sh', ...cmd], cmd, options, (child, reject) => {
     const own = readlinkSync('/proc/self/ns/user')
     const map = (): void => {
       try {
