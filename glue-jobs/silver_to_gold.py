@@ -4,6 +4,7 @@ Local: python glue-jobs/silver_to_gold.py --storage-root file:///abs/root
 """
 import datetime
 import json
+import re
 import sys
 import uuid
 
@@ -23,10 +24,29 @@ def _current(spark, table):
     return gold.current_rows(spark.table(name))
 
 
+def _as_of(value):
+    """--as-of as YYYY-MM-DD, or None when it is not a date. Checked here, not left to Spark: under ANSI
+    mode CAST('2026-13-45' AS DATE) fails the job deep in the first gold table (exit 1), where a
+    wrong argument is a usage error (exit 2)."""
+    if value is None:
+        return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
 def main(argv):
     opts = job_args.parse(argv, REQUIRED, OPTIONAL)
     run_id = opts["job_run_id"] or opts.get("JOB_RUN_ID") or f"local-{uuid.uuid4().hex[:12]}"
-    as_of = opts["as_of"] or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    as_of = _as_of(opts["as_of"])
+    if as_of is None:
+        message = f"--as-of {opts['as_of']!r} is not a date (YYYY-MM-DD)"
+        print(f"error: {message}", file=sys.stderr, flush=True)
+        print(json.dumps({"job": "silver_to_gold", "status": "failed", "error": message}), flush=True)
+        return 2
     spark = build_session("silver_to_gold", warehouse_for(opts["storage_root"]), opts["catalog"])
     users, products, orders = (_current(spark, t).persist() for t in ("users", "products", "orders"))
     rows_read = users.count() + products.count() + orders.count()

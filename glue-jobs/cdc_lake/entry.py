@@ -1,5 +1,6 @@
 """Shared tail of the entry scripts: run main, turn any failure into one line and an exit status."""
 import json
+import logging
 import os
 import re
 import sys
@@ -19,8 +20,20 @@ def _one_line(exc):
     return lines[0] if lines else type(exc).__name__
 
 
+def _quiet_pyspark_error_records():
+    """PySpark 4 logs each SQL error it raises as a JSON record carrying the JVM stack on stderr; the
+    job reports the error once, as one line (and the stack under CDC_VERBOSE)."""
+    if os.environ.get("CDC_VERBOSE"):
+        return
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def run(main, argv):
     """Exit 0 ok, 1 job failed, 2 usage. The summary (or the error) is one JSON line on stdout."""
+    _quiet_pyspark_error_records()
     try:
         return main(argv)
     except SystemExit:

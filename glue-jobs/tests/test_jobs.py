@@ -60,3 +60,19 @@ def test_bronze_to_silver_then_gold_print_one_json_summary(lake, kafka_df, stora
     assert summary["tables"] == {"gold_user_analytics": 1, "gold_product_analytics": 1, "gold_sales_summary": 1}
     row = lake.table("lake.cdc.gold_product_analytics").first()
     assert (row.units, str(row.revenue), row.performance_tier) == (2, "39.98", "low")
+
+
+def test_a_malformed_as_of_date_is_a_usage_error(lake, storage_root, capsys):
+    status = run(load_job("silver_to_gold").main, ["s2g", "--storage-root", storage_root, "--as-of", "2026-13-45"])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert json.loads(out.strip())["error"] == "--as-of '2026-13-45' is not a date (YYYY-MM-DD)"
+
+
+def test_a_spark_error_is_reported_once_as_one_line(spark, capsys):
+    def main(_argv):
+        spark.sql("SELECT CAST('x' AS INT)").collect()
+    assert run(main, ["job"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out.strip())["error"].startswith("NumberFormatException: [CAST_INVALID_INPUT]")
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
