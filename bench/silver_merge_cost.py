@@ -7,7 +7,8 @@ what its Iceberg snapshot says it wrote, and what the run's Spark stages read. I
 about speed.
 
     .venv/bin/python bench/silver_merge_cost.py [--sizes 10000,100000,1000000] [--updates 1000]
-        [--deletes 10] [--shapes clustered,uniform] [--direct-above 100000] [--keep]
+        [--deletes 10] [--shapes clustered,uniform] [--direct-above 100000] [--silver-format-version 2|3]
+        [--row-reader] [--keep]
 
 Which keys a batch changes (--shapes; every shape is run on the same loaded table, which is rolled
 back -- silver and bronze -- between shapes, so each starts from the same state):
@@ -64,7 +65,11 @@ def parse_args(argv):
     p.add_argument("--hot-share", type=float, default=0.8, help="clustered: share of changes on hot keys")
     p.add_argument("--hot-fraction", type=float, default=0.05, help="clustered: newest share of keys that is hot")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--vectorized", action="store_true", help="use Iceberg's vectorized Parquet reads")
+    p.add_argument("--row-reader", action="store_true",
+                   help="read Parquet with Iceberg's row reader instead of its vectorized one (the default)")
+    p.add_argument("--silver-format-version", choices=("2", "3"), default=silver.SILVER_PROPERTIES["format-version"],
+                   help="Iceberg format version of the throwaway silver table (3: deletion vectors); "
+                        "default: the pipeline's")
     p.add_argument("--keep", action="store_true", help="keep the /tmp warehouse")
     return p.parse_args(argv)
 
@@ -310,6 +315,7 @@ def run_size(spark, meter, n, args):
             "data_added": g("added-data-files"), "deletes_added": g("added-delete-files"),
             "records_added": g("added-records"), "pos_deletes_added": g("added-position-deletes"),
             "data_removed": g("deleted-data-files"), "deletes_removed": g("removed-delete-files"),
+            "dvs_added": g("added-dvs"),
             "bytes_added": g("added-files-size"), "bytes_removed": g("removed-files-size"),
             "total_data": g("total-data-files"), "total_deletes": g("total-delete-files"),
             "total_records": g("total-records"), **stages,
@@ -338,6 +344,7 @@ def report(rows, shape, args):
     cols = [
         ("N", "n"), ("K", "k"), ("seconds", "seconds"), ("merge s", "merge_s"),
         ("data files +", "data_added"), ("delete files +", "deletes_added"), ("records +", "records_added"),
+        ("delete files -", "deletes_removed"), ("DVs +", "dvs_added"),
         ("pos deletes +", "pos_deletes_added"), ("data files -", "data_removed"),
         ("MB written", "bytes_added"), ("MB removed", "bytes_removed"),
         ("total data files", "total_data"), ("scan records", "input_records"), ("scan MB", "input_bytes"),
@@ -403,15 +410,17 @@ def main(argv=None):
     root = Path(tempfile.mkdtemp(prefix="cdcctl-bench-silver-", dir="/tmp"))
     warehouse = warehouse_for(str(root))
     assert ".cdcctl" not in warehouse, warehouse
-    print(f"warehouse: {warehouse}  sizes: {args.sizes}  K: {args.updates} updates + {args.deletes} deletes",
+    print(f"warehouse: {warehouse}  sizes: {args.sizes}  K: {args.updates} updates + {args.deletes} deletes  "
+          f"silver format v{args.silver_format_version}  {'row' if args.row_reader else 'vectorized'} reader",
           flush=True)
+    silver.SILVER_PROPERTIES["format-version"] = args.silver_format_version
     spark = build_session("silver-merge-cost", warehouse, "local", extra_conf={
         "spark.driver.memory": "3g",
         "spark.sql.shuffle.partitions": "4",
         "spark.ui.retainedStages": "100000",
-        # Iceberg's vectorized (Arrow) Parquet reader crashed this JVM (SIGSEGV) on a 10k-row bronze
-        # file here; the row reader is used unless --vectorized
-        "spark.sql.iceberg.vectorization.enabled": str(args.vectorized).lower(),
+        # Iceberg 1.7.1's vectorized reader crashed this JVM (SIGSEGV) on this benchmark's 10k-row
+        # bronze file; 1.11.0 reads it. --row-reader compares the two readers.
+        "spark.sql.iceberg.vectorization.enabled": str(not args.row_reader).lower(),
         "spark.driver.extraJavaOptions": (
             # crash reports go to the throwaway dir, not the cwd
             "-Duser.timezone=UTC -XX:+UseParallelGC "

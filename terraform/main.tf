@@ -94,6 +94,7 @@ module "glue" {
   subnet_id          = module.vpc.private_subnet_ids[0]
   availability_zone  = module.vpc.private_subnet_azs[0]
   security_group_id  = module.vpc.glue_security_group_id
+  glue_version       = var.glue_version
   worker_type        = var.glue_worker_type
   number_of_workers  = var.glue_number_of_workers
   log_retention_days = var.log_retention_days

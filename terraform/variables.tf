@@ -145,6 +145,12 @@ variable "kafka_version" {
   default     = "4.3.1"
 }
 
+variable "glue_version" {
+  type        = string
+  description = "Glue version of the jobs (6.0: Spark 4.1, Iceberg 1.11; the line the local runtime pins)."
+  default     = "6.0"
+}
+
 variable "glue_worker_type" {
   type        = string
   description = "Glue worker type of every job."

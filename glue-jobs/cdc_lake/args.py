@@ -7,6 +7,8 @@ holds Glue's own (--JOB_ID, --TempDir, ...), so only the declared ones are read 
 nothing else (it builds the jobs' default arguments from the same catalog).
 """
 import argparse
+import datetime
+import re
 
 from . import catalog
 
@@ -22,8 +24,22 @@ def _glue_resolver():
     return getResolvedOptions
 
 
+def _date(value):
+    """A YYYY-MM-DD calendar date, kept a string. Checked here, not left to Spark: under ANSI mode a bad
+    date would fail the job deep in its first query (exit 1) where a wrong argument is a usage error."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            datetime.date.fromisoformat(value)
+            return value
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)")
+
+
 def _checked(kind, minimum):
     """A value check for argparse that keeps the value a string, as Glue passes it."""
+    if kind == "date":
+        return _date
     what = "an integer" if kind == "integer" else "a number"
     if minimum is not None:
         what += f" >= {minimum}"

@@ -32,7 +32,8 @@ def write_dlq(bad_df: DataFrame, root: str, batch_id: int, fingerprint: str):
     """Write DLQ records (the bad frame of parse_envelopes), one file per day of Kafka timestamp.
 
     Returns {path: record count}. Records are streamed to the driver (a DLQ batch is small) and
-    written through Hadoop's FileSystem so file://, s3:// (EMRFS on Glue) and s3a:// all work.
+    written through Hadoop's FileSystem so file://, s3:// (S3A on Glue 6.0, which dropped EMRFS) and
+    s3a:// all work.
     """
     spark = bad_df.sparkSession
     jvm, conf = spark._jvm, spark._jsc.hadoopConfiguration()

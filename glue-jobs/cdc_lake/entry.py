@@ -5,6 +5,7 @@ runners read it, locally and on Glue) and printed as one JSON line. Exit 0 ok, 1
 """
 import datetime
 import json
+import logging
 import os
 import re
 import sys
@@ -36,6 +37,17 @@ def _one_line(exc):
     return lines[0] if lines else type(exc).__name__
 
 
+def _quiet_pyspark_error_records():
+    """PySpark 4 logs each SQL error it raises as a JSON record carrying the JVM stack on stderr; the
+    job reports the error once, as one line (and the stack under CDC_VERBOSE)."""
+    if os.environ.get("CDC_VERBOSE"):
+        return
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def _now():
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -43,6 +55,7 @@ def _now():
 def run(script, main, argv):
     """Run `main(opts)` as the catalog job whose script is `script` (the entry's __file__); main returns
     its summary dict ({"status": ...})."""
+    _quiet_pyspark_error_records()
     job = catalog.job_for_script(script)
     opts = job_args.parse(argv, job)
     opts["job_run_id"] = opts.get("job_run_id") or f"local-{uuid.uuid4().hex[:12]}"

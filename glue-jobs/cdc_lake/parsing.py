@@ -42,19 +42,28 @@ DLQ_COLUMNS = [
 
 
 def _is_utf8(binary: Column) -> Column:
-    # decode() replaces invalid sequences with U+FFFD, so a lossless round trip means valid UTF-8.
-    return F.encode(F.decode(binary, "UTF-8"), "UTF-8") == binary
+    # CAST(binary AS STRING) keeps the bytes as they are, and is_valid_utf8 checks them. (decode() no
+    # longer serves: since Spark 4.0 it raises MALFORMED_CHARACTER_CODING on invalid input, which
+    # would fail the whole batch instead of dead-lettering one record.)
+    return F.is_valid_utf8(binary.cast("string"))
 
 
 def _text_or_base64(binary: Column):
     utf8 = _is_utf8(binary)
-    text = F.when(utf8, F.decode(binary, "UTF-8")).otherwise(F.base64(binary))
+    text = F.when(utf8, binary.cast("string")).otherwise(F.base64(binary))
     encoding = F.when(binary.isNull(), F.lit(None)).when(utf8, "utf8").otherwise("base64")
     return text, encoding
 
 
 def _header(name: str) -> Column:
     return F.expr(f"CAST(get(filter(headers, h -> h.key = '{name}'), 0).value AS STRING)")
+
+
+def _header_number(name: str, sql_type: str) -> Column:
+    """A replay header as a number; null when absent or not a number. try_cast, since under ANSI mode
+    a plain cast of a garbled header would fail the batch: the headers only annotate a replayed
+    record (its original position), the record itself is still good."""
+    return _header(name).try_cast(sql_type)
 
 
 def _error_of(env: Column, utf8: Column, value_text: Column):
@@ -97,14 +106,14 @@ def parse_envelopes(kafka_df: DataFrame, job_run_id: str = None):
             {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}))
     )
     error_class, error = _error_of(F.col("_env"), utf8, F.col("_value_text"))
-    replay_count = F.coalesce(_header(HEADER_REPLAY_COUNT).cast("int"), F.lit(0))
+    replay_count = F.coalesce(_header_number(HEADER_REPLAY_COUNT, "int"), F.lit(0))
     staged = (
         staged.withColumn("_error_class", error_class)
         .withColumn("_error", error)
         .withColumn("replay_count", replay_count)
         .withColumn("origin_topic", _header(HEADER_ORIGIN_TOPIC))
-        .withColumn("origin_partition", _header(HEADER_ORIGIN_PARTITION).cast("int"))
-        .withColumn("origin_offset", _header(HEADER_ORIGIN_OFFSET).cast("long"))
+        .withColumn("origin_partition", _header_number(HEADER_ORIGIN_PARTITION, "int"))
+        .withColumn("origin_offset", _header_number(HEADER_ORIGIN_OFFSET, "long"))
     )
 
     env = F.col("_env")

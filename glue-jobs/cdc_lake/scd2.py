@@ -19,21 +19,26 @@ def decode_rows(bronze_df: DataFrame, table: str) -> DataFrame:
 
     The image is `after` (c/u/r) or `before` (d). Values come as JSON text: numerics as strings
     (decimal.handling.mode=string), timestamptz as ISO-8601. A TOASTed column that Debezium could not
-    read is left null and named in `_toast_cols` for carry_toast_forward.
+    read is left null and named in `_toast_cols` for carry_toast_forward. A value that does not cast
+    to its column's type is left null and named in `_uncastable_cols`: try_cast, so one bad value
+    does not fail the whole run with a message naming neither table nor key (ANSI mode), and is not
+    silently nulled either: the caller stops the run with one line that names it (silver.process_table).
     """
     s = spec(table)
     image_schema = "struct<" + ",".join(f"`{c}`:string" for c in s.business_columns) + ">"
     image = F.from_json(
         F.when(F.col("operation") == "d", F.col("before")).otherwise(F.col("after")), image_schema)
-    typed, toasted = [], []
+    typed, toasted, uncastable = [], [], []
     for name, sql_type in s.columns:
         raw = image[name]
         is_toast = raw == TOAST_PLACEHOLDER
-        value = F.when(~is_toast | raw.isNull(), raw).cast(sql_type)
+        text = F.when(~is_toast | raw.isNull(), raw)
         if name == s.key:
-            value = F.coalesce(value, F.get_json_object("key", f"$.{name}").cast(sql_type))
+            text = F.coalesce(text, F.get_json_object("key", f"$.{name}"))
+        value = text.try_cast(sql_type)
         typed.append(value.alias(name))
         toasted.append(F.when(is_toast, F.lit(name)))
+        uncastable.append(F.when(text.isNotNull() & value.isNull(), F.lit(name)))
     return bronze_df.where(F.col("source_table") == table).select(
         *typed,
         F.col("operation"),
@@ -41,7 +46,9 @@ def decode_rows(bronze_df: DataFrame, table: str) -> DataFrame:
         F.timestamp_millis("source_ts_ms").alias("_valid_from"),
         F.col("kafka_offset").alias("_kafka_offset"),
         F.array_compact(F.array(*toasted)).alias("_toast_cols"),
+        F.array_compact(F.array(*uncastable)).alias("_uncastable_cols"),
     )
+
 
 
 def order_changes(changes_df: DataFrame, table: str) -> DataFrame:

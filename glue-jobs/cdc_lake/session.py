@@ -69,18 +69,9 @@ def build_session(app_name, warehouse, catalog="local", extra_conf=None, log_lev
             # the hostname resolves to.
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
-            # Iceberg 1.7.1's vectorized (Arrow) Parquet reader crashes this JVM (OpenJDK 17.0.15,
-            # SIGSEGV: native memory corruption under ColumnarBatchReader/BaseReader.next, in shaded
-            # netty's PlatformDependent0.directBufferAddress or later in a GC barrier) reading a
-            # ~10k-row bronze file; 2k rows were fine. Not a missing JVM flag: Spark's launcher already
-            # passes every --add-opens (java.nio included), and the shaded netty's
-            # -Dorg.apache.iceberg.shaded.io.netty.tryReflectionSetAccessible=true did not help.
-            # Row-based reads until that is understood (bench/silver_merge_cost.py --vectorized
-            # reproduces it). Glue ships its own runtime and keeps Iceberg's default.
-            .config("spark.sql.iceberg.vectorization.enabled", "false")
         )
     elif catalog == "glue":
-        # On Glue 5.0 the Iceberg jars come from `--datalake-formats iceberg`.
+        # On Glue the Iceberg jars come from `--datalake-formats iceberg` (1.11.0 on Glue 6.0).
         builder = (
             builder.config(f"{prefix}.catalog-impl", "org.apache.iceberg.aws.glue.GlueCatalog")
             .config(f"{prefix}.io-impl", "org.apache.iceberg.aws.s3.S3FileIO")

@@ -52,6 +52,26 @@ class MissingTableError(RuntimeError):
     pass
 
 
+class UncastableChangeError(ValueError):
+    """A change whose values do not fit silver's column types: a source schema change to apply first."""
+
+
+def first_uncastable_change(decoded_df, table):
+    """One line naming the first change (by LSN) of decode_rows' output with a value that did not
+    cast (table, key, LSN, Kafka offset, columns); None when every value cast."""
+    s = spec(table)
+    rows = (decoded_df.where(F.size("_uncastable_cols") > 0)
+            .orderBy("_source_lsn", "_kafka_offset").limit(1).collect())
+    if not rows:
+        return None
+    r = rows[0]
+    types = dict(s.columns)
+    cols = ", ".join(f"{c} ({types[c]})" for c in r["_uncastable_cols"])
+    return (f"{s.silver_table}: the change at source LSN {r['_source_lsn']} (Kafka offset {r['_kafka_offset']}, "
+            f"{s.key} {r[s.key]}) has values that do not cast to their silver types: {cols}. The source "
+            f"schema changed: update cdc_lake.tables for {table}, then re-run (the watermark did not move)")
+
+
 def ensure_silver_table(spark, table):
     s = spec(table)
     target = table_name(s.silver_table)
@@ -136,7 +156,8 @@ def read_bronze(spark, table, after_snapshot, upto_snapshot):
     """Bronze rows of `table` appended after `after_snapshot` (exclusive) up to `upto_snapshot`."""
     reader = spark.read.format("iceberg")
     if after_snapshot is None:
-        reader = reader.option("snapshot-id", upto_snapshot)
+        # Spark's own time travel: Iceberg's snapshot-id read option is gone in its Spark 4.1 runtime
+        reader = reader.option("versionAsOf", upto_snapshot)
     else:
         reader = reader.option("start-snapshot-id", after_snapshot).option("end-snapshot-id", upto_snapshot)
     return reader.load(table_name(BRONZE_TABLE)).where(F.col("source_table") == table)
@@ -180,7 +201,11 @@ def process_table(spark, table, bronze_snapshot=None):
     bronze = read_bronze(spark, table, watermark, head).persist()
     current = rows = None
     try:
-        changes = scd2.order_changes(scd2.decode_rows(bronze, table), table)
+        decoded = scd2.decode_rows(bronze, table)
+        uncastable = first_uncastable_change(decoded, table)
+        if uncastable:
+            raise UncastableChangeError(uncastable)
+        changes = scd2.order_changes(decoded, table)
         keys = changes.select(s.key).distinct()
         predicate = changed_keys_predicate(changes, s.key)
         current = spark.table(target)

@@ -4,8 +4,8 @@ Unit: the id of the bronze snapshot the silver table has consumed up to (inclusi
 append-only, so the next run reads exactly the appends after it (Iceberg incremental append scan).
 
 Where it lives: the snapshot summary of the silver commit, key `cdc.watermark`. A table property
-would need a second commit, and a crash between the two would replay or lose a batch. Iceberg 1.7.1
-puts `snapshot-property.*` write options in the summary, but SQL MERGE takes no write options; the
+would need a second commit, and a crash between the two would replay or lose a batch. Iceberg (1.11
+too) puts `snapshot-property.*` write options in the summary, but SQL MERGE takes no write options; the
 only route for MERGE is `CommitMetadata`'s thread-local commit properties, whose public entry
 (`withCommitProperties`) needs a Java Callable. We set the same thread-local directly: PySpark pins
 each Python thread to one JVM thread (PYSPARK_PIN_THREAD, default on), and Spark runs the MERGE and

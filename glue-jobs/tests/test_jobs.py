@@ -81,3 +81,22 @@ def test_bronze_to_silver_then_gold_print_one_json_summary(lake, kafka_df, stora
     assert summary["tables"] == {"gold_user_analytics": 1, "gold_product_analytics": 1, "gold_sales_summary": 1}
     row = lake.table("lake.cdc.gold_product_analytics").first()
     assert (row.units, str(row.revenue), row.performance_tier) == (2, "39.98", "low")
+
+
+def test_a_malformed_as_of_date_is_a_usage_error_before_the_job_starts(capsys):
+    # the catalog declares as-of a date: 2026-13-45 is refused by the argument parser, exit 2
+    job = load_job("silver_to_gold")
+    with pytest.raises(SystemExit) as exc:
+        run(job.__file__, job.main, ["s2g", "--storage-root", "file:///r", "--as-of", "2026-13-45"])
+    assert exc.value.code == 2
+    assert "--as-of: '2026-13-45' is not a date (YYYY-MM-DD)" in capsys.readouterr().err
+
+
+def test_a_spark_error_is_reported_once_as_one_line(spark, storage_root, capsys):
+    def main(_opts):
+        spark.sql("SELECT CAST('x' AS INT)").collect()
+    job = load_job("silver_to_gold")
+    assert run(job.__file__, main, ["job", "--storage-root", storage_root]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out.strip())["error"].startswith("NumberFormatException: [CAST_INVALID_INPUT]")
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")

@@ -79,6 +79,25 @@ def test_replay_headers_are_carried_into_bronze(kafka_df):
     assert row.source_lsn == 10 and row.kafka_offset == 90
 
 
+def test_garbled_replay_headers_do_not_fail_the_batch(kafka_df):
+    # Spark 4's ANSI casts would throw on these; the record is good, only its annotations are not
+    headers = {"cdc.origin.topic": "cdc.db.users", "cdc.origin.partition": "two",
+               "cdc.origin.offset": "4x1", "cdc.replay.count": "\u00ff"}
+    good, bad = parse_envelopes_of(kafka_df([
+        kafka_record(envelope("users", "c", after=USER, lsn=10), 91, headers=headers)]))
+    row = good.first()
+    assert (row.origin_topic, row.origin_partition, row.origin_offset, row.replay_count) == ("cdc.db.users", None, None, 0)
+    assert bad.count() == 0
+
+
+def test_a_key_that_is_not_utf8_is_kept_as_base64(kafka_df):
+    records = [kafka_record(envelope("users", "c", after=USER, lsn=10), 92), kafka_record(b"\xc3\x28", 93)]
+    records[0] = (b"\xff\x01",) + records[0][1:]
+    good, bad = parse_envelopes_of(kafka_df(records))
+    assert good.first().key == base64.b64encode(b"\xff\x01").decode()
+    assert [(r.offset, r.error_class, r.encoding) for r in bad.collect()] == [(93, "INVALID_ENCODING", "base64")]
+
+
 def test_source_table_falls_back_to_the_topic_suffix(kafka_df):
     value = '{"op":"c","after":{"id":1},"source":{"lsn":3,"ts_ms":1764064800000},"ts_ms":1}'
     good, bad = parse_envelopes_of(kafka_df([kafka_record(value, 1, topic="cdc.db.orders")]))

@@ -33,6 +33,15 @@ def test_decode_types_decimal_strings_iso_timestamps_and_picks_before_for_delete
     assert (row.id, row.operation, row.name) == (7, "d", "Lamp")
 
 
+def test_a_value_that_does_not_cast_is_named_not_silently_nulled(spark):
+    # ANSI casts would fail the run without naming table or key; try_cast + _uncastable_cols name it
+    changes = [change("c", user(1, "a@x.io", created_at="yesterday"), lsn=10, offset=1),
+               change("c", user(2, "b@x.io"), lsn=11, offset=2)]
+    rows = {r.id: r for r in scd2.decode_rows(bronze(spark, changes), "users").collect()}
+    assert (rows[1].created_at, rows[1]._uncastable_cols) == (None, ["created_at"])
+    assert rows[2]._uncastable_cols == [] and rows[2].created_at is not None
+
+
 def test_duplicate_kafka_delivery_is_applied_once(spark):
     rows, silver = run_scd2(spark, [
         change("c", user(1, "a@x.io"), lsn=10, offset=1),

@@ -64,6 +64,20 @@ def test_run_without_new_bronze_commits_nothing(bronze_users):
     assert result["rows_read"] == 0 and silver_snapshots(spark) == before
 
 
+def test_a_change_that_does_not_fit_the_silver_types_stops_the_run_with_one_line(bronze_users, kafka_df):
+    spark = bronze_users
+    silver.process_table(spark, "users")
+    watermark = read_watermark(spark, SILVER)
+    append_bronze(spark, kafka_df, [("u", user(2, "b2@x.io", updated="not a time"), 30, 5)])
+    with pytest.raises(silver.UncastableChangeError) as err:
+        silver.process_table(spark, "users")
+    message = str(err.value)
+    assert "\n" not in message
+    assert "silver_users" in message and "LSN 30" in message and "offset 5" in message and "id 2" in message
+    assert "updated_at (timestamp)" in message
+    assert read_watermark(spark, SILVER) == watermark
+
+
 def test_crash_before_the_merge_commit_loses_nothing(bronze_users, monkeypatch):
     spark = bronze_users
 

@@ -32,7 +32,7 @@ export interface ArgumentSpec {
   local?: string
   aws?: string
   choices?: string[]
-  type?: 'integer' | 'number' | 'string'
+  type?: 'date' | 'integer' | 'number' | 'string'
   minimum?: number
   provided?: Provided
 }

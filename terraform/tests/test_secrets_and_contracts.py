@@ -1,6 +1,6 @@
 """No secret leaves Secrets Manager, and the resources keep the names and settings the rest of
 the project relies on (ARCHITECTURE.md): outputs read by cdcctl, the db-credentials secret,
-logical replication, the five Glue 5.0 jobs and their arguments, Kafka's listener."""
+logical replication, the five Glue jobs and their arguments, Kafka's listener."""
 from __future__ import annotations
 
 import re
@@ -110,7 +110,7 @@ def test_every_fargate_service_may_log_ecs_exec_to_the_cluster_group(root, modul
     assert airflow["exec_log_group_arn"] == "${module.ecs.exec_log_group_arn}"
 
 
-def test_glue_defines_the_five_jobs_on_glue_5(modules):
+def test_glue_defines_the_five_jobs_on_the_glue_version_variable(modules):
     glue = modules["glue"]
     jobs = {unquote(k): {kk: unquote(vv) for kk, vv in v.items()} for k, v in glue.locals["jobs"].items()}
     assert jobs == {
@@ -121,7 +121,8 @@ def test_glue_defines_the_five_jobs_on_glue_5(modules):
         "lake-maintenance": {"script": "lake_maintenance.py", "command": "glueetl"},
     }
     (_, _, job, _), = glue.resources("aws_glue_job")
-    assert unquote(job["glue_version"]) == "5.0"
+    # which version, and that it matches the local runtime: test_runtime_versions.py
+    assert unquote(job["glue_version"]) == "${var.glue_version}"
     assert unquote(job["command"][0]["script_location"]) == "${local.root}/scripts/${each.value.script}"
     assert job["security_configuration"] and job["connections"]
 

@@ -19,7 +19,7 @@ describe('job run on the aws target (Glue API of a moto server)', function () {
     writeFileSync(join(cwd, 'cdcctl.config.json'), JSON.stringify({profiles: {aws: {target: 'aws', storage: {root: 's3://lake'}, glue: {jobNames: {'bronze-to-silver': 'cdc-bronze-to-silver'}, logGroupPrefix: '/aws-glue/jobs/cdc-dev'}}}}))
     const {GlueClient, CreateJobCommand} = await import('@aws-sdk/client-glue')
     const glue = new GlueClient({region: 'ap-south-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
-    await glue.send(new CreateJobCommand({Name: 'cdc-bronze-to-silver', Role: 'arn:aws:iam::123456789012:role/glue', GlueVersion: '5.0', Command: {Name: 'glueetl', ScriptLocation: 's3://lake/scripts/bronze_to_silver.py', PythonVersion: '3'}}))
+    await glue.send(new CreateJobCommand({Name: 'cdc-bronze-to-silver', Role: 'arn:aws:iam::123456789012:role/glue', GlueVersion: '6.0', Command: {Name: 'glueetl', ScriptLocation: 's3://lake/scripts/bronze_to_silver.py', PythonVersion: '3'}}))
   })
 
   after(async () => moto?.stop())

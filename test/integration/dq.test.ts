@@ -20,11 +20,14 @@ spark = build_session("dq-test-tamper", warehouse_for(sys.argv[1]), "local", log
 t = "lake.cdc.silver_users"
 if sys.argv[2] == "tamper":
     row = spark.sql(f"SELECT id, full_name FROM {t} WHERE _is_current ORDER BY id LIMIT 1").first()
-    spark.sql(f"UPDATE {t} SET full_name = 'tampered by dq test' WHERE id = :id AND _is_current", args={"id": row.id})
+    # literals, not :named parameters: Spark 4.1 leaves them unbound in Iceberg's row-level UPDATE
+    spark.sql(f"UPDATE {t} SET full_name = 'tampered by dq test' WHERE id = {int(row.id)} AND _is_current")
     print(json.dumps({"id": row.id, "full_name": row.full_name}))
 else:
     saved = json.loads(sys.argv[3])
-    spark.sql(f"UPDATE {t} SET full_name = :name WHERE id = :id AND _is_current", args={"id": saved["id"], "name": saved["full_name"]})
+    # the saved values as a view (no :named parameters, see above), so the name needs no SQL quoting
+    spark.createDataFrame([(saved["id"], saved["full_name"])], "id bigint, full_name string").createOrReplaceTempView("saved")
+    spark.sql(f"MERGE INTO {t} t USING saved s ON t.id = s.id AND t._is_current WHEN MATCHED THEN UPDATE SET t.full_name = s.full_name")
     print(json.dumps(saved))
 `
 

@@ -27,6 +27,8 @@ export function parseJobArgs(job: string, pairs: string[]): Record<string, strin
 
 function invalid(spec: ArgumentSpec, value: string): string | undefined {
   if (spec.choices && !spec.choices.includes(value)) return `is not one of ${spec.choices.join(', ')}`
+  // a real calendar date: 2026-02-30 is not one
+  if (spec.type === 'date' && !(/^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value))) return 'is not a date (YYYY-MM-DD)'
   if (spec.type === 'integer' || spec.type === 'number') {
     const n = Number(value)
     if (value.trim() === '' || !Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n))) return `is not ${spec.type === 'integer' ? 'an integer' : 'a number'}`

@@ -1,5 +1,6 @@
-# The five Glue 5.0 jobs of the pipeline, their catalog database, a NETWORK connection that puts
-# them in the VPC (to reach Kafka), a security configuration and a role limited to the lake's prefixes.
+# The five Glue jobs of the pipeline (var.glue_version, 6.0: Spark 4.1, Iceberg 1.11), their catalog
+# database, a NETWORK connection that puts them in the VPC (to reach Kafka), a security configuration
+# and a role limited to the lake's prefixes.
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -20,7 +21,9 @@ locals {
   }
 
   # Locally kafka_to_bronze drains what is there and stops (--trigger once); on Glue it streams.
-  # data_quality's reconcile_source reads Postgres; Glue 5.0 does not ship a driver for it.
+  # data_quality's reconcile_source reads Postgres; Glue does not ship a driver for it. Glue 6.0 keeps
+  # --additional-python-modules (deprecated in favour of --python-virtual-env, which would need a
+  # Python 3.13 venv archive built and uploaded by deploy); psycopg-binary 3.3.9 has cp313 wheels.
   job_arguments = {
     "kafka-to-bronze" = { "--trigger" = "continuous" }
     "data-quality"    = { "--additional-python-modules" = "psycopg[binary]==3.3.9" }
@@ -40,8 +43,9 @@ locals {
 
   rw_prefixes = ["iceberg", "checkpoints", "dlq", "dq"]
 
-  # Glue 5.0 logs every run in real time to {prefix}/output (stdout, stderr) and {prefix}/error
-  # (Spark, Glue); a prefix of our own gives them our retention and key. `cdcctl job logs` reads both.
+  # Glue (5.0 and later) logs every run in real time to {prefix}/output (stdout, stderr) and
+  # {prefix}/error (Spark, Glue); a prefix of our own gives them our retention and key. `cdcctl job
+  # logs` reads both.
   log_group_prefix = "/aws-glue/jobs/${var.name}"
 }
 
@@ -101,7 +105,7 @@ resource "aws_glue_job" "this" {
   name                   = "${var.name}-${each.key}"
   description            = "cdcctl ${each.key} (${each.value.script})"
   role_arn               = aws_iam_role.glue.arn
-  glue_version           = "5.0"
+  glue_version           = var.glue_version
   worker_type            = var.worker_type
   number_of_workers      = var.number_of_workers
   security_configuration = aws_glue_security_configuration.this.name

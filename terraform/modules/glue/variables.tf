@@ -69,6 +69,19 @@ variable "security_group_id" {
   description = "Security group of the Glue connection (self-referencing, egress to Kafka 9092)."
 }
 
+variable "glue_version" {
+  type        = string
+  description = "Glue version of every job. 6.0 runs Spark 4.1 (Scala 2.13, Python 3.13) and Iceberg 1.11, the line runtime/ pins for local Spark."
+  default     = "6.0"
+
+  validation {
+    # one line for local Spark and Glue: another version also moves runtime/spark/pom.xml and
+    # runtime/requirements.txt (terraform/tests/test_runtime_versions.py compares them)
+    condition     = contains(["6.0"], var.glue_version)
+    error_message = "glue_version must be 6.0 (Spark 4.1, Iceberg 1.11): the jobs and the local runtime are pinned to that line."
+  }
+}
+
 variable "worker_type" {
   type        = string
   description = "Glue worker type of every job."
