@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command'
 import {usageError} from '../lib/errors'
-import {sleep} from '../lib/poll'
-import {type PipelineStatus, pipelineStatus} from '../lib/status'
+import {type PipelineStatus, pipelineStatus, watchPipelineStatus} from '../lib/status'
 import {renderTable} from '../lib/ui'
 
 export type StatusResult = PipelineStatus
@@ -23,14 +22,14 @@ export default class Status extends BaseCommand<typeof Status, StatusResult> {
   async run(): Promise<StatusResult> {
     if (this.flags.watch && this.jsonEnabled()) throw usageError('--watch refreshes a screen; --json prints one result', ['drop --watch, or call status --json on a schedule'])
     const target = this.target()
-    let status = await pipelineStatus(target)
-    while (this.flags.watch) {
-      // like `kubectl get -w`: redraw the same screen in place
-      if (process.stdout.isTTY) process.stdout.write('\u001B[H\u001B[2J')
-      this.show(status)
-      await sleep(this.flags.interval * 1000)
-      status = await pipelineStatus(target)
+    if (this.flags.watch) {
+      // like `kubectl get -w`: redraw the same screen in place until interrupted
+      await watchPipelineStatus(target, this.flags.interval * 1000, (s) => {
+        if (process.stdout.isTTY) process.stdout.write('\u001B[H\u001B[2J')
+        this.show(s)
+      })
     }
+    const status = await pipelineStatus(target)
     this.show(status)
     if (status.verdict === 'fail') this.markFailed()
     return status

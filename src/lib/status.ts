@@ -5,6 +5,7 @@ import {listReports} from './dq'
 import {firstLine} from './errors'
 import {streamProgress, type TableMetadata} from './lake'
 import {describeTopics, readTopic} from './kafka'
+import {sleep} from './poll'
 import type {CheckStatus, SlotStatus, Target} from './targets/types'
 import {formatBytes} from './ui'
 
@@ -216,6 +217,14 @@ export async function pipelineStatus(target: Target, now = Date.now()): Promise<
     dataQuality: quality,
     dlq: dead,
     rows,
+  }
+}
+
+/** Refresh the status every `intervalMs` until the process is interrupted (`status --watch`). */
+export async function watchPipelineStatus(target: Target, intervalMs: number, onStatus: (status: PipelineStatus) => void): Promise<never> {
+  for (;;) {
+    onStatus(await pipelineStatus(target))
+    await sleep(intervalMs)
   }
 }
 
