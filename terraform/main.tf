@@ -57,6 +57,7 @@ module "kafka" {
 
   name              = local.name
   subnet_id         = module.vpc.private_subnet_ids[0]
+  availability_zone = module.vpc.private_subnet_azs[0]
   security_group_id = module.vpc.kafka_security_group_id
   namespace_id      = module.vpc.namespace_id
   namespace_name    = module.vpc.namespace_name

@@ -158,6 +158,23 @@ def test_kafka_broker_is_private_encrypted_and_imdsv2_only(modules):
     assert "kafka-storage.sh\" format" in user_data and "systemctl enable --now kafka.service" in user_data
 
 
+def test_kafka_logs_live_on_a_volume_that_outlives_the_broker(modules):
+    kafka = modules["kafka"]
+    (_, _, volume, _), = kafka.resources("aws_ebs_volume")
+    assert volume["encrypted"] is True and volume["kms_key_id"] == "${var.kms_key_arn}"
+    (_, _, attachment, _), = kafka.resources("aws_volume_attachment")
+    assert attachment["volume_id"] == "${aws_ebs_volume.data.id}" and attachment["instance_id"] == "${aws_instance.broker.id}"
+    assert attachment["stop_instance_before_detaching"] is True
+    (_, _, broker, _), = kafka.resources("aws_instance")
+    # volume_tags would claim the attached data volume too and fight its own tags.
+    assert "volume_tags" not in broker
+    user_data = (TERRAFORM / "modules" / "kafka" / "user_data.sh.tftpl").read_text()
+    assert "log.dirs=$${DATA_DIR}" in user_data and "DATA_MOUNT=/var/lib/kafka" in user_data
+    # The cluster id is made on the broker, once, with the volume's first format; never by Terraform.
+    assert "kafka-storage.sh\" random-uuid" in user_data and 'if [ ! -f "$${DATA_DIR}/meta.properties" ]' in user_data
+    assert "cluster_id" not in kafka.outputs
+
+
 def test_lake_bucket_is_encrypted_versioned_private_and_tls_only(modules):
     s3 = modules["s3"]
     (_, _, sse, _), = [r for r in s3.resources("aws_s3_bucket_server_side_encryption_configuration") if r[1] == "lake"]
