@@ -32,9 +32,10 @@ module "vpc" {
 module "s3" {
   source = "./modules/s3"
 
-  bucket_name = "${local.name}-lake-${data.aws_caller_identity.current.account_id}"
-  kms_key_arn = aws_kms_key.pipeline.arn
-  tags        = local.tags
+  bucket_name   = "${local.name}-lake-${data.aws_caller_identity.current.account_id}"
+  kms_key_arn   = aws_kms_key.pipeline.arn
+  force_destroy = var.lake_force_destroy
+  tags          = local.tags
 }
 
 module "rds" {
@@ -48,8 +49,11 @@ module "rds" {
   multi_az            = var.db_multi_az
   deletion_protection = var.db_deletion_protection
   secret_name         = var.db_secret_name
+  password_version    = var.db_password_version
   log_retention_days  = var.log_retention_days
   tags                = local.tags
+
+  secret_recovery_window_days = var.db_secret_recovery_window_days
 }
 
 module "kafka" {

@@ -58,7 +58,8 @@ def test_no_secret_in_tfvars_or_variable_defaults(root, modules):
         assert not leaked, f"{tfvars.name} sets {leaked}"
     for where, tf in all_dirs(root, modules):
         for name, body in tf.variables.items():
-            if SECRET_LIKE_NAME.search(name):
+            # A *_version is the rotation counter of a generated secret, never the secret.
+            if SECRET_LIKE_NAME.search(name) and not name.endswith("_version"):
                 assert "default" not in body or body["default"] in (None, '""'), f"{where}: {name} has a default"
 
 
@@ -67,15 +68,47 @@ def test_database_credentials_go_only_to_the_db_credentials_secret(root, modules
     rds = modules["rds"]
     versions = list(rds.resources("aws_secretsmanager_secret_version"))
     assert len(versions) == 1
-    body = versions[0][2]["secret_string"]
+    version = versions[0][2]
+    # Write-only: the secret's value is sent to AWS and kept in no state or plan.
+    assert "secret_string" not in version
+    body = version["secret_string_wo"]
     for key in ("host", "port", "username", "password"):
         assert re.search(rf"\b{key}\s*=", body), f"secret JSON lacks {key}"
+    assert "ephemeral.aws_secretsmanager_random_password.master.random_password" in body
+    assert version["secret_string_wo_version"] == "${var.password_version}"
     (_, _, db, _), = rds.resources("aws_db_instance")
-    assert db["password"] == "${random_password.master.result}"
+    assert "password" not in db
+    assert db["password_wo"] == "${ephemeral.aws_secretsmanager_random_password.master.random_password}"
+    assert db["password_wo_version"] == "${var.password_version}"
     assert db["publicly_accessible"] is False and db["storage_encrypted"] is True
     assert db["iam_database_authentication_enabled"] is True
     assert db["performance_insights_enabled"] is True
     assert db["deletion_protection"] == "${var.deletion_protection}"
+
+
+def test_no_random_provider_and_the_password_is_ephemeral(root, modules):
+    for where, tf in all_dirs(root, modules):
+        for file, doc in tf.files.items():
+            text = " ".join(strings_in(doc))
+            assert not re.search(r"(?<![\w.])random_\w+\.\w+", text), f"{where}/{file} uses a hashicorp/random resource"
+            assert "uuid()" not in text, f"{where}/{file} uses uuid(), which changes at every plan"
+            assert not any(unquote(t).startswith("random_") for t, *_ in tf.resources()), f"{where} declares a random_ resource"
+        for entry in tf.files.get("versions.tf", {}).get("terraform", []):
+            for providers in entry.get("required_providers", []):
+                assert "random" not in providers, f"{where} requires hashicorp/random"
+    ephemerals = [e for doc in modules["rds"].files.values() for e in doc.get("ephemeral", [])]
+    assert ephemerals and '"aws_secretsmanager_random_password"' in ephemerals[0]
+
+
+def test_a_replaced_database_gets_its_password_written_to_the_secret_again(modules):
+    (_, _, version, _), = modules["rds"].resources("aws_secretsmanager_secret_version")
+    assert version["lifecycle"][0]["replace_triggered_by"] == ["${aws_db_instance.this.id}"]
+
+
+def test_each_database_lifetime_has_its_own_final_snapshot_name(modules):
+    (_, _, db, _), = modules["rds"].resources("aws_db_instance")
+    assert db["skip_final_snapshot"] is False
+    assert "${terraform_data.final_snapshot_suffix.output}" in db["final_snapshot_identifier"]
 
 
 def test_rds_turns_on_logical_replication_on_postgres_16(modules):
