@@ -95,7 +95,6 @@ module "glue" {
   bucket_name        = module.s3.bucket_name
   bucket_arn         = module.s3.bucket_arn
   kms_key_arn        = aws_kms_key.pipeline.arn
-  bootstrap_servers  = module.kafka.bootstrap_servers
   subnet_id          = module.vpc.private_subnet_ids[0]
   availability_zone  = module.vpc.private_subnet_azs[0]
   security_group_id  = module.vpc.glue_security_group_id
@@ -103,6 +102,10 @@ module "glue" {
   number_of_workers  = var.glue_number_of_workers
   log_retention_days = var.log_retention_days
   tags               = local.tags
+
+  # From the catalog (catalog.tf): the jobs with their default arguments, and what their needs add to the role.
+  jobs                  = module.catalog.glue_jobs
+  job_policy_statements = module.catalog.glue_job_statements
 }
 
 module "monitoring" {
@@ -136,11 +139,13 @@ module "airflow" {
   connect_url             = module.ecs.connect_url
   kafka_bootstrap_servers = module.kafka.bootstrap_servers
   glue_job_names          = module.glue.job_names
-  glue_job_arns           = module.glue.job_arns
   alerts_topic_arn        = module.monitoring.alerts_topic_arn
   bucket_name             = module.s3.bucket_name
-  bucket_arn              = module.s3.bucket_arn
+  db_secret_name          = module.rds.secret_name
   kms_key_arn             = aws_kms_key.pipeline.arn
   log_retention_days      = var.log_retention_days
   tags                    = local.tags
+
+  # From the catalog (catalog.tf): what every command the DAG runs calls on AWS.
+  task_policy_statements = module.catalog.airflow_task_statements
 }

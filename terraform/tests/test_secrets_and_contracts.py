@@ -7,6 +7,7 @@ import re
 
 import hcl2
 import pytest
+import yaml
 
 from tf_hcl import TERRAFORM, all_dirs, modules, root, strings_in, unquote  # noqa: F401 (fixtures)
 
@@ -143,34 +144,36 @@ def test_every_fargate_service_may_log_ecs_exec_to_the_cluster_group(root, modul
     assert airflow["exec_log_group_arn"] == "${module.ecs.exec_log_group_arn}"
 
 
-def test_glue_defines_the_five_jobs_on_glue_5(modules):
+def test_glue_runs_the_catalogs_jobs_on_glue_5(root, modules):
+    catalog = yaml.safe_load((TERRAFORM.parent / "pipeline.yaml").read_text())
+    assert set(catalog["jobs"]) == {"kafka-to-bronze", "bronze-to-silver", "silver-to-gold", "data-quality", "lake-maintenance"}
     glue = modules["glue"]
-    jobs = {unquote(k): {kk: unquote(vv) for kk, vv in v.items()} for k, v in glue.locals["jobs"].items()}
-    assert jobs == {
-        "kafka-to-bronze": {"script": "kafka_to_bronze.py", "command": "gluestreaming"},
-        "bronze-to-silver": {"script": "bronze_to_silver.py", "command": "glueetl"},
-        "silver-to-gold": {"script": "silver_to_gold.py", "command": "glueetl"},
-        "data-quality": {"script": "data_quality.py", "command": "glueetl"},
-        "lake-maintenance": {"script": "lake_maintenance.py", "command": "glueetl"},
-    }
+    assert {unquote(k): unquote(v) for k, v in glue.locals["glue_command"].items()} == {"batch": "glueetl", "streaming": "gluestreaming"}
     (_, _, job, _), = glue.resources("aws_glue_job")
+    assert job["for_each"] == "${var.jobs}"
     assert unquote(job["glue_version"]) == "5.0"
     assert unquote(job["command"][0]["script_location"]) == "${local.root}/scripts/${each.value.script}"
     assert job["security_configuration"] and job["connections"]
+    (_, glue_call, _), = [b for b in root.blocks("module") if b[0] == "glue"]
+    assert glue_call["jobs"] == "${module.catalog.glue_jobs}"
+    assert glue_call["job_policy_statements"] == "${module.catalog.glue_job_statements}"
 
 
-def test_glue_jobs_get_the_pipeline_arguments(modules):
+def test_glue_jobs_get_the_pipeline_arguments(root, modules):
     glue = modules["glue"]
-    args = {unquote(k): unquote(v) for k, v in glue.locals["default_arguments"].items()}
+    args = {unquote(k): unquote(v) for k, v in glue.locals["glue_arguments"].items()}
     assert args["--datalake-formats"] == "iceberg"
     assert args["--extra-py-files"] == "${local.root}/scripts/cdc_lake.zip"
-    assert args["--storage-root"] == "${local.root}"
-    assert args["--catalog"] == "glue"
-    assert args["--bootstrap-servers"] == "${var.bootstrap_servers}"
     assert unquote(glue.locals["root"]) == "s3://${var.bucket_name}"
-    streaming = {unquote(k): unquote(v) for k, v in glue.locals["job_arguments"]['"kafka-to-bronze"'].items()}
-    assert streaming == {"--trigger": "continuous"}
     assert unquote(glue.variables["database_name"]["default"]) == "cdc"
+    # The pipeline's own arguments are the catalog's `provided` values Terraform knows.
+    (_, catalog_call, _), = [b for b in root.blocks("module") if b[0] == "catalog"]
+    provided = {k: unquote(v) for k, v in catalog_call["provided_arguments"].items()}
+    assert provided == {
+        "storage_root": "${module.s3.storage_root}", "catalog": "glue", "kafka_brokers": "${module.kafka.bootstrap_servers}",
+        "db_secret_name": "${module.rds.secret_name}", "region": "${var.region}",
+    }
+    assert "yamldecode(file(\"${path.module}/../pipeline.yaml\"))" in root.locals["catalog"]
 
 
 def test_glue_connection_is_a_network_connection(modules):
@@ -222,8 +225,8 @@ def test_lake_bucket_is_encrypted_versioned_private_and_tls_only(modules):
     assert prefixes == ["iceberg/", "checkpoints/", "dlq/", "scripts/", "dq/"]
 
 
-@pytest.mark.parametrize("flow", [("connect", "rds", 5432), ("connect", "kafka", 9092),
-                                  ("glue", "kafka", 9092), ("airflow", "connect", 8083)])
+@pytest.mark.parametrize("flow", [("connect", "rds", 5432), ("connect", "kafka", 9092), ("glue", "kafka", 9092),
+                                  ("glue", "rds", 5432), ("airflow", "connect", 8083), ("connect", "connect", 8083)])
 def test_security_groups_allow_the_pipeline_flows(modules, flow):
     flows = modules["vpc"].locals["flows"]
     found = [(unquote(f["from"]), unquote(f["to"]), f["port"]) for f in flows.values()]
