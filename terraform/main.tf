@@ -124,6 +124,18 @@ module "monitoring" {
   kafka_instance_id  = module.kafka.instance_id
   monthly_budget_usd = var.monthly_budget_usd
   tags               = local.tags
+
+  db_instance_identifier = module.rds.db_instance_identifier
+  kafka_retention_hours  = module.kafka.log_retention_hours
+}
+
+# An empty alert_email is valid (a dev environment, or a topic subscribed elsewhere), but then
+# nothing is told of an alarm or a failed job: every plan and apply says so.
+check "alerts_have_a_subscriber" {
+  assert {
+    condition     = var.alert_email != ""
+    error_message = "alert_email is empty: the alerts topic ${module.monitoring.alerts_topic_arn} has no subscriber, so alarms, failed jobs and failed data-quality checks notify nobody. Set alert_email in envs/<env>.tfvars or subscribe to the topic."
+  }
 }
 
 module "airflow" {

@@ -50,6 +50,16 @@ output "alerts_topic_arn" {
   value       = module.monitoring.alerts_topic_arn
 }
 
+output "alerts_subscribed" {
+  description = "Whether alert_email receives the alerts; false means alarms and failed jobs notify nobody until someone subscribes to alerts_topic_arn."
+  value       = module.monitoring.alerts_subscribed
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the pipeline's signals (replication slot lag and WAL, bronze lag, connector tasks, job run times and failures, DLQ, DQ)."
+  value       = module.monitoring.dashboard_name
+}
+
 output "ecs_cluster_name" {
   description = "ECS cluster running Debezium Connect and Airflow."
   value       = module.ecs.cluster_name

@@ -187,7 +187,7 @@ variable "glue_number_of_workers" {
 
 variable "alert_email" {
   type        = string
-  description = "Email address subscribed to the alerts topics. Empty: no subscription."
+  description = "Email address subscribed to the alerts topics. Empty: no subscription, which every plan and apply reports (check alerts_have_a_subscriber) and alerts_subscribed says."
   default     = ""
 
   validation {
