@@ -94,7 +94,9 @@ module "service" {
 
   environment = concat([
     { name = "AIRFLOW__CORE__LOAD_EXAMPLES", value = "False" },
+    # The AWS CLI reads AWS_DEFAULT_REGION; cdcctl (the SDK for JavaScript) reads AWS_REGION.
     { name = "AWS_DEFAULT_REGION", value = data.aws_region.current.id },
+    { name = "AWS_REGION", value = data.aws_region.current.id },
     { name = "CDC_PROFILE", value = "aws" },
     { name = "CDC_CONNECT_URL", value = var.connect_url },
     { name = "CDC_KAFKA_BOOTSTRAP_SERVERS", value = var.kafka_bootstrap_servers },
