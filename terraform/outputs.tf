@@ -35,6 +35,11 @@ output "kafka_bootstrap_servers" {
   value       = module.kafka.bootstrap_servers
 }
 
+output "kafka_data_volume_id" {
+  description = "EBS volume holding Kafka's log directories; it keeps its id when the broker is replaced."
+  value       = module.kafka.data_volume_id
+}
+
 output "db_secret_name" {
   description = "Name of the Secrets Manager secret holding the database credentials (the secret's value is never an output)."
   value       = module.rds.secret_name
