@@ -71,6 +71,11 @@ run "glue_makes_one_job_per_catalog_job_of_its_kind" {
     condition     = data.aws_iam_policy_document.glue.statement[0].sid == "ReadDbSecret0" && contains(data.aws_iam_policy_document.glue.statement[0].actions, "secretsmanager:GetSecretValue")
     error_message = "the jobs' needs are statements of the Glue role"
   }
+
+  assert {
+    condition     = contains(flatten([for st in data.aws_iam_policy_document.glue.statement : st.resources if st.sid == "ReadWriteLakeData"]), "arn:aws:s3:::cdcctl-dev-lake-123456789012/jobs/*")
+    error_message = "the jobs write their run summaries under jobs/, which cdcctl reads"
+  }
 }
 
 run "glue_rejects_an_unknown_kind" {

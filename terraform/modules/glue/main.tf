@@ -28,7 +28,8 @@ locals {
     "--enable-observability-metrics" = "true"
   }
 
-  rw_prefixes = ["iceberg", "checkpoints", "dlq", "dq"]
+  # jobs/: each run's summary, {root}/jobs/<run id>.json (the catalog's job-run-id), which cdcctl reads.
+  rw_prefixes = ["iceberg", "checkpoints", "dlq", "dq", "jobs"]
 
   # Glue 5.0 logs every run in real time to {prefix}/output (stdout, stderr) and {prefix}/error
   # (Spark, Glue); a prefix of our own gives them our retention and key. `cdcctl job logs` reads both.

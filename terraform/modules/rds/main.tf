@@ -161,7 +161,7 @@ resource "aws_db_instance" "this" {
 # ---- credentials: Secrets Manager only ----
 
 resource "aws_secretsmanager_secret" "db" {
-  #checkov:skip=CKV2_AWS_57:Rotation needs a rotation Lambda and a connector restart to pick up the new password; rotate with `cdcctl` after redeploying (see terraform/README.md).
+  #checkov:skip=CKV2_AWS_57:Rotation needs a rotation Lambda and a connector restart to pick up the new password; rotate by raising password_version and restarting Connect (see terraform/README.md).
   name                    = var.secret_name
   description             = "Credentials of ${local.identifier} for Debezium and cdcctl (JSON: host, port, username, password, dbname)"
   kms_key_id              = var.kms_key_arn
