@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite (what `npm test` and CI run): bootstrap, build, lint, mocha unit tests,
 # mocha integration tests against the real local stack (started here, stopped at the end),
-# pytest suites, and checkov over terraform/. Ends with one line: "N passed, N failed".
+# pytest suites, checkov over terraform/, and Terraform itself (scripts/terraform-test.sh: fmt,
+# init, validate, terraform test, the apply/re-plan/destroy cycle against moto). Ends with one
+# line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -43,6 +45,18 @@ pytest_suite() { # venv, dirs...
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
 }
 
+# terraform fmt/init/validate, terraform test and the emulator cycle; counts its checks and tests.
+terraform_suite() {
+  echo "== terraform"
+  bash scripts/terraform-test.sh 2>&1 | tee "$out/terraform.log"
+  local last p f
+  last=$(grep -E '^terraform: [0-9]+ passed, [0-9]+ failed' "$out/terraform.log" | tail -1)
+  p=$(grep -Eo '[0-9]+ passed' <<<"$last" | grep -Eo '[0-9]+')
+  f=$(grep -Eo '[0-9]+ failed' <<<"$last" | grep -Eo '[0-9]+')
+  [ -z "$last" ] && f=1
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+}
+
 stop_stack() { node bin/run.js local down >/dev/null 2>&1 || true; }
 trap stop_stack EXIT
 
@@ -55,6 +69,9 @@ if gate bootstrap bash scripts/bootstrap.sh; then
   pytest_suite .venv glue-jobs/tests terraform/tests docker/tests
   [ -d airflow/tests ] && pytest_suite .venv-airflow airflow/tests
   [ -x scripts/checkov.sh ] && gate checkov bash scripts/checkov.sh
+  # The local stack is not needed any more: its CPU goes to the emulator cycle.
+  stop_stack
+  terraform_suite
 fi
 stop_stack
 echo "$passed passed, $failed failed"

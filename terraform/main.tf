@@ -32,9 +32,10 @@ module "vpc" {
 module "s3" {
   source = "./modules/s3"
 
-  bucket_name = "${local.name}-lake-${data.aws_caller_identity.current.account_id}"
-  kms_key_arn = aws_kms_key.pipeline.arn
-  tags        = local.tags
+  bucket_name   = "${local.name}-lake-${data.aws_caller_identity.current.account_id}"
+  kms_key_arn   = aws_kms_key.pipeline.arn
+  force_destroy = var.lake_force_destroy
+  tags          = local.tags
 }
 
 module "rds" {
@@ -48,8 +49,11 @@ module "rds" {
   multi_az            = var.db_multi_az
   deletion_protection = var.db_deletion_protection
   secret_name         = var.db_secret_name
+  password_version    = var.db_password_version
   log_retention_days  = var.log_retention_days
   tags                = local.tags
+
+  secret_recovery_window_days = var.db_secret_recovery_window_days
 }
 
 module "kafka" {
@@ -57,6 +61,7 @@ module "kafka" {
 
   name              = local.name
   subnet_id         = module.vpc.private_subnet_ids[0]
+  availability_zone = module.vpc.private_subnet_azs[0]
   security_group_id = module.vpc.kafka_security_group_id
   namespace_id      = module.vpc.namespace_id
   namespace_name    = module.vpc.namespace_name
@@ -90,7 +95,6 @@ module "glue" {
   bucket_name        = module.s3.bucket_name
   bucket_arn         = module.s3.bucket_arn
   kms_key_arn        = aws_kms_key.pipeline.arn
-  bootstrap_servers  = module.kafka.bootstrap_servers
   subnet_id          = module.vpc.private_subnet_ids[0]
   availability_zone  = module.vpc.private_subnet_azs[0]
   security_group_id  = module.vpc.glue_security_group_id
@@ -99,6 +103,10 @@ module "glue" {
   number_of_workers  = var.glue_number_of_workers
   log_retention_days = var.log_retention_days
   tags               = local.tags
+
+  # From the catalog (catalog.tf): the jobs with their default arguments, and what their needs add to the role.
+  jobs                  = module.catalog.glue_jobs
+  job_policy_statements = module.catalog.glue_job_statements
 }
 
 module "monitoring" {
@@ -117,6 +125,18 @@ module "monitoring" {
   kafka_instance_id  = module.kafka.instance_id
   monthly_budget_usd = var.monthly_budget_usd
   tags               = local.tags
+
+  db_instance_identifier = module.rds.db_instance_identifier
+  kafka_retention_hours  = module.kafka.log_retention_hours
+}
+
+# An empty alert_email is valid (a dev environment, or a topic subscribed elsewhere), but then
+# nothing is told of an alarm or a failed job: every plan and apply says so.
+check "alerts_have_a_subscriber" {
+  assert {
+    condition     = var.alert_email != ""
+    error_message = "alert_email is empty: the alerts topic ${module.monitoring.alerts_topic_arn} has no subscriber, so alarms, failed jobs and failed data-quality checks notify nobody. Set alert_email in envs/<env>.tfvars or subscribe to the topic."
+  }
 }
 
 module "airflow" {
@@ -132,11 +152,13 @@ module "airflow" {
   connect_url             = module.ecs.connect_url
   kafka_bootstrap_servers = module.kafka.bootstrap_servers
   glue_job_names          = module.glue.job_names
-  glue_job_arns           = module.glue.job_arns
   alerts_topic_arn        = module.monitoring.alerts_topic_arn
   bucket_name             = module.s3.bucket_name
-  bucket_arn              = module.s3.bucket_arn
+  db_secret_name          = module.rds.secret_name
   kms_key_arn             = aws_kms_key.pipeline.arn
   log_retention_days      = var.log_retention_days
   tags                    = local.tags
+
+  # From the catalog (catalog.tf): what every command the DAG runs calls on AWS.
+  task_policy_statements = module.catalog.airflow_task_statements
 }

@@ -35,6 +35,11 @@ output "kafka_bootstrap_servers" {
   value       = module.kafka.bootstrap_servers
 }
 
+output "kafka_data_volume_id" {
+  description = "EBS volume holding Kafka's log directories; it keeps its id when the broker is replaced."
+  value       = module.kafka.data_volume_id
+}
+
 output "db_secret_name" {
   description = "Name of the Secrets Manager secret holding the database credentials (the secret's value is never an output)."
   value       = module.rds.secret_name
@@ -48,6 +53,16 @@ output "db_secret_arn" {
 output "alerts_topic_arn" {
   description = "SNS topic of pipeline alerts."
   value       = module.monitoring.alerts_topic_arn
+}
+
+output "alerts_subscribed" {
+  description = "Whether alert_email receives the alerts; false means alarms and failed jobs notify nobody until someone subscribes to alerts_topic_arn."
+  value       = module.monitoring.alerts_subscribed
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the pipeline's signals (replication slot lag and WAL, bronze lag, connector tasks, job run times and failures, DLQ, DQ)."
+  value       = module.monitoring.dashboard_name
 }
 
 output "ecs_cluster_name" {

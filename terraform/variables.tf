@@ -111,8 +111,36 @@ variable "db_deletion_protection" {
 
 variable "db_secret_name" {
   type        = string
-  description = "Name of the Secrets Manager secret with the database credentials (JSON: host, port, username, password)."
+  description = "Name of the Secrets Manager secret with the database credentials (JSON: host, port, username, password); handed to Airflow and to the jobs that read the source."
   default     = "db-credentials"
+}
+
+variable "db_secret_recovery_window_days" {
+  type        = number
+  description = "Days a destroyed credentials secret stays restorable (7-30), during which its name cannot be created again. 0 deletes it at once: for environments that are destroyed and re-created (dev)."
+  default     = 7
+
+  validation {
+    condition     = var.db_secret_recovery_window_days == 0 || (var.db_secret_recovery_window_days >= 7 && var.db_secret_recovery_window_days <= 30)
+    error_message = "db_secret_recovery_window_days must be 0 or between 7 and 30."
+  }
+}
+
+variable "db_password_version" {
+  type        = number
+  description = "Version of the generated database master password; raise it by one to rotate it (the next apply writes a new one to the database and the secret, never to state)."
+  default     = 1
+
+  validation {
+    condition     = var.db_password_version >= 1 && floor(var.db_password_version) == var.db_password_version
+    error_message = "db_password_version must be a whole number, 1 or more."
+  }
+}
+
+variable "lake_force_destroy" {
+  type        = bool
+  description = "Let terraform destroy delete the lake and access-log buckets with their objects. Keep false for environments whose data matters; dev sets true so it can be torn down."
+  default     = false
 }
 
 variable "debezium_image" {
@@ -165,7 +193,7 @@ variable "glue_number_of_workers" {
 
 variable "alert_email" {
   type        = string
-  description = "Email address subscribed to the alerts topics. Empty: no subscription."
+  description = "Email address subscribed to the alerts topics. Empty: no subscription, which every plan and apply reports (check alerts_have_a_subscriber) and alerts_subscribed says."
   default     = ""
 
   validation {

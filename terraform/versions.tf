@@ -1,14 +1,11 @@
+# Terraform 1.11: write-only arguments keep the generated database password out of state and plan.
 terraform {
-  required_version = ">= 1.10.0"
+  required_version = ">= 1.11.0"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.80.0, < 7.0.0"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = ">= 3.6.0, < 4.0.0"
+      version = ">= 5.88.0, < 7.0.0"
     }
   }
 

@@ -78,6 +78,17 @@ def test_ports_match_the_native_stack(compose):
     assert published(services["kafka-ui"])[8080] == 8081
 
 
+def test_every_published_port_is_bound_to_loopback(compose):
+    exposed = [f"{name}: {entry}" for name, svc in compose["services"].items() for entry in svc.get("ports", [])
+               if not str(entry).startswith("127.0.0.1:")]
+    assert not exposed, f"ports published on every interface: {exposed}"
+
+
+def test_kafka_ui_is_the_maintained_fork(compose):
+    # provectuslabs/kafka-ui is unmaintained since 2024; Kafbat UI is its maintained fork.
+    assert compose["services"]["kafka-ui"]["image"].startswith("kafbat/kafka-ui:v")
+
+
 def test_kafka_listens_on_kafka_29092_inside_and_localhost_9092_outside(compose):
     env = compose["services"]["kafka"]["environment"]
     assert compose["services"]["kafka"]["image"] == "apache/kafka:4.3.1"

@@ -1,5 +1,5 @@
-# Example environment. No secrets here: the database password is generated and kept in
-# Secrets Manager (db-credentials).
+# Example environment. No secrets here: the database password is generated at apply time and kept
+# only in Secrets Manager (db-credentials), never in state.
 #   terraform init  -backend-config=envs/dev.backend.hcl
 #   terraform apply -var-file=envs/dev.tfvars
 
@@ -19,9 +19,13 @@ availability_zones = ["ap-south-1a", "ap-south-1b"]
 admin_cidr_blocks = []
 
 db_instance_class = "db.t4g.medium"
-# A dev database: one AZ and destroyable. The defaults (Multi-AZ, deletion protection) are for prod.
-db_multi_az            = false
-db_deletion_protection = false
+# A dev environment is destroyed and re-created: one AZ, no deletion protection, the credentials
+# secret deleted at once (so its name is free again), buckets emptied by destroy. The defaults
+# (Multi-AZ, deletion protection, 7-day secret recovery, buckets kept) are for prod.
+db_multi_az                    = false
+db_deletion_protection         = false
+db_secret_recovery_window_days = 0
+lake_force_destroy             = true
 
 debezium_image    = "quay.io/debezium/connect:3.6.1.Final"
 airflow_image_tag = "1.0.0"

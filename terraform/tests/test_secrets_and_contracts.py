@@ -7,6 +7,7 @@ import re
 
 import hcl2
 import pytest
+import yaml
 
 from tf_hcl import TERRAFORM, all_dirs, modules, root, strings_in, unquote  # noqa: F401 (fixtures)
 
@@ -58,7 +59,8 @@ def test_no_secret_in_tfvars_or_variable_defaults(root, modules):
         assert not leaked, f"{tfvars.name} sets {leaked}"
     for where, tf in all_dirs(root, modules):
         for name, body in tf.variables.items():
-            if SECRET_LIKE_NAME.search(name):
+            # A *_version is the rotation counter of a generated secret, never the secret.
+            if SECRET_LIKE_NAME.search(name) and not name.endswith("_version"):
                 assert "default" not in body or body["default"] in (None, '""'), f"{where}: {name} has a default"
 
 
@@ -67,15 +69,47 @@ def test_database_credentials_go_only_to_the_db_credentials_secret(root, modules
     rds = modules["rds"]
     versions = list(rds.resources("aws_secretsmanager_secret_version"))
     assert len(versions) == 1
-    body = versions[0][2]["secret_string"]
+    version = versions[0][2]
+    # Write-only: the secret's value is sent to AWS and kept in no state or plan.
+    assert "secret_string" not in version
+    body = version["secret_string_wo"]
     for key in ("host", "port", "username", "password"):
         assert re.search(rf"\b{key}\s*=", body), f"secret JSON lacks {key}"
+    assert "ephemeral.aws_secretsmanager_random_password.master.random_password" in body
+    assert version["secret_string_wo_version"] == "${var.password_version}"
     (_, _, db, _), = rds.resources("aws_db_instance")
-    assert db["password"] == "${random_password.master.result}"
+    assert "password" not in db
+    assert db["password_wo"] == "${ephemeral.aws_secretsmanager_random_password.master.random_password}"
+    assert db["password_wo_version"] == "${var.password_version}"
     assert db["publicly_accessible"] is False and db["storage_encrypted"] is True
     assert db["iam_database_authentication_enabled"] is True
     assert db["performance_insights_enabled"] is True
     assert db["deletion_protection"] == "${var.deletion_protection}"
+
+
+def test_no_random_provider_and_the_password_is_ephemeral(root, modules):
+    for where, tf in all_dirs(root, modules):
+        for file, doc in tf.files.items():
+            text = " ".join(strings_in(doc))
+            assert not re.search(r"(?<![\w.])random_\w+\.\w+", text), f"{where}/{file} uses a hashicorp/random resource"
+            assert "uuid()" not in text, f"{where}/{file} uses uuid(), which changes at every plan"
+            assert not any(unquote(t).startswith("random_") for t, *_ in tf.resources()), f"{where} declares a random_ resource"
+        for entry in tf.files.get("versions.tf", {}).get("terraform", []):
+            for providers in entry.get("required_providers", []):
+                assert "random" not in providers, f"{where} requires hashicorp/random"
+    ephemerals = [e for doc in modules["rds"].files.values() for e in doc.get("ephemeral", [])]
+    assert ephemerals and '"aws_secretsmanager_random_password"' in ephemerals[0]
+
+
+def test_a_replaced_database_gets_its_password_written_to_the_secret_again(modules):
+    (_, _, version, _), = modules["rds"].resources("aws_secretsmanager_secret_version")
+    assert version["lifecycle"][0]["replace_triggered_by"] == ["${aws_db_instance.this.id}"]
+
+
+def test_each_database_lifetime_has_its_own_final_snapshot_name(modules):
+    (_, _, db, _), = modules["rds"].resources("aws_db_instance")
+    assert db["skip_final_snapshot"] is False
+    assert "${terraform_data.final_snapshot_suffix.output}" in db["final_snapshot_identifier"]
 
 
 def test_rds_turns_on_logical_replication_on_postgres_16(modules):
@@ -110,35 +144,37 @@ def test_every_fargate_service_may_log_ecs_exec_to_the_cluster_group(root, modul
     assert airflow["exec_log_group_arn"] == "${module.ecs.exec_log_group_arn}"
 
 
-def test_glue_defines_the_five_jobs_on_the_glue_version_variable(modules):
+def test_glue_runs_the_catalogs_jobs_on_the_glue_version_variable(root, modules):
+    catalog = yaml.safe_load((TERRAFORM.parent / "pipeline.yaml").read_text())
+    assert set(catalog["jobs"]) == {"kafka-to-bronze", "bronze-to-silver", "silver-to-gold", "data-quality", "lake-maintenance"}
     glue = modules["glue"]
-    jobs = {unquote(k): {kk: unquote(vv) for kk, vv in v.items()} for k, v in glue.locals["jobs"].items()}
-    assert jobs == {
-        "kafka-to-bronze": {"script": "kafka_to_bronze.py", "command": "gluestreaming"},
-        "bronze-to-silver": {"script": "bronze_to_silver.py", "command": "glueetl"},
-        "silver-to-gold": {"script": "silver_to_gold.py", "command": "glueetl"},
-        "data-quality": {"script": "data_quality.py", "command": "glueetl"},
-        "lake-maintenance": {"script": "lake_maintenance.py", "command": "glueetl"},
-    }
+    assert {unquote(k): unquote(v) for k, v in glue.locals["glue_command"].items()} == {"batch": "glueetl", "streaming": "gluestreaming"}
     (_, _, job, _), = glue.resources("aws_glue_job")
+    assert job["for_each"] == "${var.jobs}"
     # which version, and that it matches the local runtime: test_runtime_versions.py
     assert unquote(job["glue_version"]) == "${var.glue_version}"
     assert unquote(job["command"][0]["script_location"]) == "${local.root}/scripts/${each.value.script}"
     assert job["security_configuration"] and job["connections"]
+    (_, glue_call, _), = [b for b in root.blocks("module") if b[0] == "glue"]
+    assert glue_call["jobs"] == "${module.catalog.glue_jobs}"
+    assert glue_call["job_policy_statements"] == "${module.catalog.glue_job_statements}"
 
 
-def test_glue_jobs_get_the_pipeline_arguments(modules):
+def test_glue_jobs_get_the_pipeline_arguments(root, modules):
     glue = modules["glue"]
-    args = {unquote(k): unquote(v) for k, v in glue.locals["default_arguments"].items()}
+    args = {unquote(k): unquote(v) for k, v in glue.locals["glue_arguments"].items()}
     assert args["--datalake-formats"] == "iceberg"
     assert args["--extra-py-files"] == "${local.root}/scripts/cdc_lake.zip"
-    assert args["--storage-root"] == "${local.root}"
-    assert args["--catalog"] == "glue"
-    assert args["--bootstrap-servers"] == "${var.bootstrap_servers}"
     assert unquote(glue.locals["root"]) == "s3://${var.bucket_name}"
-    streaming = {unquote(k): unquote(v) for k, v in glue.locals["job_arguments"]['"kafka-to-bronze"'].items()}
-    assert streaming == {"--trigger": "continuous"}
     assert unquote(glue.variables["database_name"]["default"]) == "cdc"
+    # The pipeline's own arguments are the catalog's `provided` values Terraform knows.
+    (_, catalog_call, _), = [b for b in root.blocks("module") if b[0] == "catalog"]
+    provided = {k: unquote(v) for k, v in catalog_call["provided_arguments"].items()}
+    assert provided == {
+        "storage_root": "${module.s3.storage_root}", "catalog": "glue", "kafka_brokers": "${module.kafka.bootstrap_servers}",
+        "db_secret_name": "${module.rds.secret_name}", "region": "${var.region}",
+    }
+    assert "yamldecode(file(\"${path.module}/../pipeline.yaml\"))" in root.locals["catalog"]
 
 
 def test_glue_connection_is_a_network_connection(modules):
@@ -159,6 +195,23 @@ def test_kafka_broker_is_private_encrypted_and_imdsv2_only(modules):
     assert "kafka-storage.sh\" format" in user_data and "systemctl enable --now kafka.service" in user_data
 
 
+def test_kafka_logs_live_on_a_volume_that_outlives_the_broker(modules):
+    kafka = modules["kafka"]
+    (_, _, volume, _), = kafka.resources("aws_ebs_volume")
+    assert volume["encrypted"] is True and volume["kms_key_id"] == "${var.kms_key_arn}"
+    (_, _, attachment, _), = kafka.resources("aws_volume_attachment")
+    assert attachment["volume_id"] == "${aws_ebs_volume.data.id}" and attachment["instance_id"] == "${aws_instance.broker.id}"
+    assert attachment["stop_instance_before_detaching"] is True
+    (_, _, broker, _), = kafka.resources("aws_instance")
+    # volume_tags would claim the attached data volume too and fight its own tags.
+    assert "volume_tags" not in broker
+    user_data = (TERRAFORM / "modules" / "kafka" / "user_data.sh.tftpl").read_text()
+    assert "log.dirs=$${DATA_DIR}" in user_data and "DATA_MOUNT=/var/lib/kafka" in user_data
+    # The cluster id is made on the broker, once, with the volume's first format; never by Terraform.
+    assert "kafka-storage.sh\" random-uuid" in user_data and 'if [ ! -f "$${DATA_DIR}/meta.properties" ]' in user_data
+    assert "cluster_id" not in kafka.outputs
+
+
 def test_lake_bucket_is_encrypted_versioned_private_and_tls_only(modules):
     s3 = modules["s3"]
     (_, _, sse, _), = [r for r in s3.resources("aws_s3_bucket_server_side_encryption_configuration") if r[1] == "lake"]
@@ -173,8 +226,8 @@ def test_lake_bucket_is_encrypted_versioned_private_and_tls_only(modules):
     assert prefixes == ["iceberg/", "checkpoints/", "dlq/", "scripts/", "dq/"]
 
 
-@pytest.mark.parametrize("flow", [("connect", "rds", 5432), ("connect", "kafka", 9092),
-                                  ("glue", "kafka", 9092), ("airflow", "connect", 8083)])
+@pytest.mark.parametrize("flow", [("connect", "rds", 5432), ("connect", "kafka", 9092), ("glue", "kafka", 9092),
+                                  ("glue", "rds", 5432), ("airflow", "connect", 8083), ("connect", "connect", 8083)])
 def test_security_groups_allow_the_pipeline_flows(modules, flow):
     flows = modules["vpc"].locals["flows"]
     found = [(unquote(f["from"]), unquote(f["to"]), f["port"]) for f in flows.values()]

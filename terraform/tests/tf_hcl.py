@@ -11,7 +11,7 @@ import pytest
 TERRAFORM = Path(__file__).resolve().parent.parent
 MODULES = TERRAFORM / "modules"
 # The modules the root calls (./modules/<name>).
-MODULE_NAMES = ["vpc", "s3", "rds", "ecs", "kafka", "glue", "airflow", "monitoring"]
+MODULE_NAMES = ["vpc", "s3", "rds", "ecs", "kafka", "glue", "airflow", "monitoring", "catalog"]
 # Building blocks: the other folders of modules/, called only by modules (source = "../<name>").
 BUILDING_BLOCK_NAMES = sorted(
     p.name for p in MODULES.iterdir() if p.is_dir() and not p.name.startswith((".", "_")) and p.name not in MODULE_NAMES

@@ -44,40 +44,25 @@ resource "aws_ecr_lifecycle_policy" "airflow" {
 
 # ---- the task's own AWS calls (ECS Exec is added by the building block) ----
 
+# Exactly what the DAG's cdcctl commands call (the catalog's aws.commands of every orchestrated
+# command, resolved to ARNs by the root): nothing is added here.
 data "aws_iam_policy_document" "task" {
-  statement {
-    sid       = "RunPipelineJobs"
-    actions   = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:GetJob", "glue:BatchStopJobRun"]
-    resources = var.glue_job_arns
-  }
+  dynamic "statement" {
+    for_each = var.task_policy_statements
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
 
-  statement {
-    sid       = "NotifyAlerts"
-    actions   = ["sns:Publish"]
-    resources = [var.alerts_topic_arn]
-  }
-
-  statement {
-    sid       = "ListDqReports"
-    actions   = ["s3:ListBucket"]
-    resources = [var.bucket_arn]
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["dq/", "dq/*"]
+      dynamic "condition" {
+        for_each = statement.value.condition == null ? [] : [statement.value.condition]
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
     }
-  }
-
-  statement {
-    sid       = "ReadDqReports"
-    actions   = ["s3:GetObject"]
-    resources = ["${var.bucket_arn}/dq/*"]
-  }
-
-  statement {
-    sid       = "PipelineKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [var.kms_key_arn]
   }
 }
 
@@ -109,12 +94,17 @@ module "service" {
 
   environment = concat([
     { name = "AIRFLOW__CORE__LOAD_EXAMPLES", value = "False" },
+    # The AWS CLI reads AWS_DEFAULT_REGION; cdcctl (the SDK for JavaScript) reads AWS_REGION.
     { name = "AWS_DEFAULT_REGION", value = data.aws_region.current.id },
+    { name = "AWS_REGION", value = data.aws_region.current.id },
     { name = "CDC_PROFILE", value = "aws" },
     { name = "CDC_CONNECT_URL", value = var.connect_url },
     { name = "CDC_KAFKA_BOOTSTRAP_SERVERS", value = var.kafka_bootstrap_servers },
     { name = "CDC_STORAGE_ROOT", value = "s3://${var.bucket_name}" },
     { name = "CDC_ALERTS_TOPIC_ARN", value = var.alerts_topic_arn },
+    # The DAG maps only the CDC_* names above to the CLI's; it passes the worker's CDCCTL_* through
+    # (append_env), so the secret's name goes to the CLI under its own variable.
+    { name = "CDCCTL_DB_SECRET_NAME", value = var.db_secret_name },
   ], local.glue_job_env)
 
   health_check = {
@@ -125,7 +115,7 @@ module "service" {
     start_period = 180
   }
 
-  task_policy_json   = data.aws_iam_policy_document.task.json
+  task_policy_json   = length(var.task_policy_statements) == 0 ? null : data.aws_iam_policy_document.task.json
   task_policy_name   = "orchestrate-pipeline"
   kms_key_arn        = var.kms_key_arn
   log_retention_days = var.log_retention_days

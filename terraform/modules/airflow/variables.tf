@@ -85,9 +85,48 @@ variable "glue_job_names" {
   description = "Glue job names keyed by pipeline job name, handed to the DAG as CDC_GLUE_JOB_<NAME>."
 }
 
-variable "glue_job_arns" {
-  type        = list(string)
-  description = "ARNs of the Glue jobs the DAG may start and watch."
+variable "task_policy_statements" {
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+    condition = optional(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    }))
+  }))
+  description = "IAM statements of the task role: what the DAG's cdcctl commands call (the catalog's aws.commands of every orchestrated command, resources resolved to ARNs by the caller)."
+
+  validation {
+    condition     = alltrue([for st in var.task_policy_statements : length(st.resources) > 0 && length(st.actions) > 0])
+    error_message = "every task policy statement needs at least one action and one resource."
+  }
+
+  validation {
+    condition     = alltrue([for st in var.task_policy_statements : can(regex("^[A-Za-z0-9]+$", st.sid)) && alltrue([for a in st.actions : can(regex("^[a-z0-9-]+:[A-Za-z*]+$", a))])])
+    error_message = "task policy statements need alphanumeric sids and service:Action actions."
+  }
+
+  validation {
+    condition     = length(distinct([for st in var.task_policy_statements : st.sid])) == length(var.task_policy_statements)
+    error_message = "task policy statement sids must be unique."
+  }
+
+  validation {
+    condition     = !anytrue([for st in var.task_policy_statements : contains(["EcsExec", "EcsExecLogs", "EcsExecLogGroup", "EcsExecEncryption"], st.sid)])
+    error_message = "task policy statement sids must not be the building block's ECS Exec sids."
+  }
+}
+
+variable "db_secret_name" {
+  type        = string
+  description = "Name of the Secrets Manager secret with the source database's credentials, handed to cdcctl as CDCCTL_DB_SECRET_NAME (connector register reads it)."
+
+  validation {
+    condition     = length(var.db_secret_name) > 0
+    error_message = "db_secret_name must not be empty."
+  }
 }
 
 variable "alerts_topic_arn" {
@@ -102,12 +141,7 @@ variable "alerts_topic_arn" {
 
 variable "bucket_name" {
   type        = string
-  description = "Data-lake bucket (the DAG reads dq/ reports)."
-}
-
-variable "bucket_arn" {
-  type        = string
-  description = "ARN of the data-lake bucket."
+  description = "Data-lake bucket, the DAG's storage root (s3://<bucket>)."
 }
 
 variable "kms_key_arn" {

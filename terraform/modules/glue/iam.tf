@@ -1,5 +1,6 @@
 # The jobs' role: the lake's prefixes (scripts read-only), the cdc database, their logs and
-# metrics, the VPC connection. Nothing else in the account.
+# metrics, the VPC connection, and what the jobs' needs add (var.job_policy_statements: the source
+# database's secret for data-quality). Nothing else in the account.
 
 data "aws_iam_policy_document" "glue_assume" {
   statement {
@@ -23,6 +24,24 @@ resource "aws_iam_role" "glue" {
 }
 
 data "aws_iam_policy_document" "glue" {
+  dynamic "statement" {
+    for_each = var.job_policy_statements
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
+
+      dynamic "condition" {
+        for_each = statement.value.condition == null ? [] : [statement.value.condition]
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
+    }
+  }
+
   statement {
     sid       = "ListLakePrefixes"
     actions   = ["s3:ListBucket"]

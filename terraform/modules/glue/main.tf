@@ -1,6 +1,7 @@
-# The five Glue jobs of the pipeline (var.glue_version, 6.0: Spark 4.1, Iceberg 1.11), their catalog
-# database, a NETWORK connection that puts them in the VPC (to reach Kafka), a security configuration
-# and a role limited to the lake's prefixes.
+# The pipeline's Glue jobs (var.jobs, from the catalog; var.glue_version, 6.0: Spark 4.1, Iceberg
+# 1.11), their catalog database, a NETWORK connection that puts them in the VPC (to reach Kafka and the
+# source database), a security configuration and a role limited to the lake's prefixes plus what the
+# jobs' needs add (var.job_policy_statements).
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -12,36 +13,26 @@ locals {
   partition = data.aws_partition.current.partition
   root      = "s3://${var.bucket_name}"
 
-  jobs = {
-    "kafka-to-bronze"  = { script = "kafka_to_bronze.py", command = "gluestreaming" }
-    "bronze-to-silver" = { script = "bronze_to_silver.py", command = "glueetl" }
-    "silver-to-gold"   = { script = "silver_to_gold.py", command = "glueetl" }
-    "data-quality"     = { script = "data_quality.py", command = "glueetl" }
-    "lake-maintenance" = { script = "lake_maintenance.py", command = "glueetl" }
+  # Glue's job types of the catalog's kinds.
+  glue_command = {
+    batch     = "glueetl"
+    streaming = "gluestreaming"
   }
 
-  # Locally kafka_to_bronze drains what is there and stops (--trigger once); on Glue it streams.
-  # data_quality's reconcile_source reads Postgres; Glue does not ship a driver for it. Glue 6.0 keeps
-  # --additional-python-modules (deprecated in favour of --python-virtual-env, which would need a
-  # Python 3.13 venv archive built and uploaded by deploy); psycopg-binary 3.3.9 has cp313 wheels.
-  job_arguments = {
-    "kafka-to-bronze" = { "--trigger" = "continuous" }
-    "data-quality"    = { "--additional-python-modules" = "psycopg[binary]==3.3.9" }
+  # Glue's own settings of every job; the pipeline's arguments come with var.jobs. Glue 6.0 keeps
+  # --additional-python-modules (deprecated in favour of --python-virtual-env, which would need a Python
+  # 3.13 venv archive built and uploaded by deploy); psycopg-binary 3.3.9 has cp313 wheels.
+  glue_arguments = {
+    "--job-language"                 = "python"
+    "--datalake-formats"             = "iceberg"
+    "--extra-py-files"               = "${local.root}/scripts/cdc_lake.zip"
+    "--custom-logGroup-prefix"       = local.log_group_prefix
+    "--enable-metrics"               = "true"
+    "--enable-observability-metrics" = "true"
   }
 
-  default_arguments = {
-    "--job-language"                     = "python"
-    "--datalake-formats"                 = "iceberg"
-    "--extra-py-files"                   = "${local.root}/scripts/cdc_lake.zip"
-    "--storage-root"                     = local.root
-    "--catalog"                          = "glue"
-    "--bootstrap-servers"                = var.bootstrap_servers
-    "--custom-logGroup-prefix"           = local.log_group_prefix
-    "--enable-metrics"                   = "true"
-    "--enable-observability-metrics"     = "true"
-  }
-
-  rw_prefixes = ["iceberg", "checkpoints", "dlq", "dq"]
+  # jobs/: each run's summary, {root}/jobs/<run id>.json (the catalog's job-run-id), which cdcctl reads.
+  rw_prefixes = ["iceberg", "checkpoints", "dlq", "dq", "jobs"]
 
   # Glue (5.0 and later) logs every run in real time to {prefix}/output (stdout, stderr) and
   # {prefix}/error (Spark, Glue); a prefix of our own gives them our retention and key. `cdcctl job
@@ -100,7 +91,7 @@ resource "aws_cloudwatch_log_group" "jobs" {
 }
 
 resource "aws_glue_job" "this" {
-  for_each = local.jobs
+  for_each = var.jobs
 
   name                   = "${var.name}-${each.key}"
   description            = "cdcctl ${each.key} (${each.value.script})"
@@ -110,18 +101,23 @@ resource "aws_glue_job" "this" {
   number_of_workers      = var.number_of_workers
   security_configuration = aws_glue_security_configuration.this.name
   connections            = [aws_glue_connection.vpc.name]
-  timeout                = each.value.command == "gluestreaming" ? null : var.batch_timeout_minutes
+  timeout                = each.value.kind == "streaming" ? null : var.batch_timeout_minutes
   max_retries            = 0
 
   command {
-    name            = each.value.command
+    name            = local.glue_command[each.value.kind]
     script_location = "${local.root}/scripts/${each.value.script}"
     python_version  = "3"
   }
 
   # cdc_lake.session names the Iceberg catalog `lake` and its namespace `cdc` (this database);
-  # --catalog glue makes it a GlueCatalog with S3FileIO over {storage-root}/iceberg.
-  default_arguments = merge(local.default_arguments, lookup(local.job_arguments, each.key, {}))
+  # --catalog glue makes it a GlueCatalog with S3FileIO over {storage-root}/iceberg. Glue's own
+  # settings come last, so a job argument can never change them.
+  default_arguments = merge(
+    each.value.default_arguments,
+    length(each.value.python_modules) == 0 ? {} : { "--additional-python-modules" = join(",", each.value.python_modules) },
+    local.glue_arguments,
+  )
 
   execution_property {
     max_concurrent_runs = 1

@@ -4,7 +4,7 @@ output "database_name" {
 }
 
 output "job_names" {
-  description = "Glue job names keyed by the pipeline's job name (kafka-to-bronze, bronze-to-silver, silver-to-gold, data-quality, lake-maintenance)."
+  description = "Glue job names keyed by the pipeline's job name (the keys of var.jobs)."
   value       = { for k, j in aws_glue_job.this : k => j.name }
 }
 
@@ -26,4 +26,9 @@ output "connection_name" {
 output "log_group_prefix" {
   description = "Prefix of the jobs' CloudWatch log groups ({prefix}/output and {prefix}/error)."
   value       = local.log_group_prefix
+}
+
+output "log_group_arns" {
+  description = "ARNs of the jobs' log groups ({prefix}/output and {prefix}/error)."
+  value       = [for g in aws_cloudwatch_log_group.jobs : g.arn]
 }

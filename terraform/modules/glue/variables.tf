@@ -44,13 +44,68 @@ variable "kms_key_arn" {
   }
 }
 
-variable "bootstrap_servers" {
-  type        = string
-  description = "Kafka bootstrap servers passed to every job as --bootstrap-servers."
+variable "jobs" {
+  type = map(object({
+    script            = string
+    kind              = string
+    python_modules    = optional(list(string), [])
+    default_arguments = optional(map(string), {})
+  }))
+  description = "The pipeline's jobs keyed by job name (the catalog's jobs): script under {bucket}/scripts/, kind batch (glueetl) or streaming (gluestreaming), pip packages for --additional-python-modules, and default arguments (--name = value)."
 
   validation {
-    condition     = can(regex("^[^,\\s]+:[0-9]+(,[^,\\s]+:[0-9]+)*$", var.bootstrap_servers))
-    error_message = "bootstrap_servers must be a comma-separated list of host:port."
+    condition     = length(var.jobs) > 0 && alltrue([for name in keys(var.jobs) : can(regex("^[a-z][a-z0-9-]{0,62}$", name))])
+    error_message = "jobs must name at least one job, each lowercase letters, digits or hyphens."
+  }
+
+  validation {
+    condition     = alltrue([for j in values(var.jobs) : contains(["batch", "streaming"], j.kind)])
+    error_message = "every job's kind must be batch or streaming."
+  }
+
+  validation {
+    condition     = alltrue([for j in values(var.jobs) : can(regex("^[a-z][a-z0-9_]*\\.py$", j.script))])
+    error_message = "every job's script must be a file name such as bronze_to_silver.py."
+  }
+
+  validation {
+    condition = alltrue(flatten([for j in values(var.jobs) : [
+      for arg in keys(j.default_arguments) : can(regex("^--[a-z][a-z0-9-]*$", arg)) && !contains([
+        "--job-language", "--datalake-formats", "--extra-py-files", "--additional-python-modules", "--custom-logGroup-prefix",
+        "--enable-metrics", "--enable-observability-metrics", "--conf", "--TempDir", "--job-bookmark-option",
+      ], arg)
+    ]]))
+    error_message = "job arguments must be --lowercase-names and must not be one of Glue's own settings (--job-language, --extra-py-files, --additional-python-modules, ...)."
+  }
+}
+
+variable "job_policy_statements" {
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+    condition = optional(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    }))
+  }))
+  description = "IAM statements the jobs' needs add to their role (the catalog's aws.needs, resources resolved to ARNs by the caller)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for st in var.job_policy_statements : length(st.resources) > 0 && length(st.actions) > 0])
+    error_message = "every job policy statement needs at least one action and one resource (a resource kind the glue module cannot be given resolves to none)."
+  }
+
+  validation {
+    condition     = alltrue([for st in var.job_policy_statements : can(regex("^[A-Za-z0-9]+$", st.sid)) && alltrue([for a in st.actions : can(regex("^[a-z0-9-]+:[A-Za-z*]+$", a))])])
+    error_message = "job policy statements need alphanumeric sids and service:Action actions."
+  }
+
+  validation {
+    condition     = length(distinct([for st in var.job_policy_statements : st.sid])) == length(var.job_policy_statements)
+    error_message = "job policy statement sids must be unique."
   }
 }
 
@@ -66,7 +121,7 @@ variable "availability_zone" {
 
 variable "security_group_id" {
   type        = string
-  description = "Security group of the Glue connection (self-referencing, egress to Kafka 9092)."
+  description = "Security group of the Glue connection (self-referencing, egress to Kafka 9092 and the source database 5432)."
 }
 
 variable "glue_version" {
@@ -106,7 +161,7 @@ variable "number_of_workers" {
 
 variable "batch_timeout_minutes" {
   type        = number
-  description = "Timeout of the batch jobs (bronze-to-silver, silver-to-gold, data-quality, lake-maintenance)."
+  description = "Timeout of the batch jobs, in minutes (streaming jobs run until stopped)."
   default     = 60
 
   validation {

@@ -1,17 +1,16 @@
 # One Kafka broker on EC2 in KRaft mode, private, reached as kafka.<namespace>:9092 through
-# Cloud Map so clients survive an instance replacement.
+# Cloud Map so clients survive an instance replacement. Its log directories live on their own EBS
+# volume, which outlives the instance: a new Kafka version, partition count or retention replaces the
+# instance (user_data) and the new broker mounts the same topics, Connect's offsets included.
 
 data "aws_ssm_parameter" "ami" {
   name = var.ami_ssm_parameter
 }
 
-# KRaft cluster ids are 16 random bytes, base64url without padding (what kafka-storage.sh random-uuid prints).
-resource "random_id" "cluster" {
-  byte_length = 16
-}
-
 locals {
   advertised_host = "kafka.${var.namespace_name}"
+  # Nitro instances show it as an NVMe device named after the volume id; user_data finds it either way.
+  data_device = "/dev/sdf"
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -54,7 +53,7 @@ resource "aws_instance" "broker" {
 
   user_data = templatefile("${path.module}/user_data.sh.tftpl", {
     kafka_version       = var.kafka_version
-    cluster_id          = random_id.cluster.b64_url
+    data_volume_id      = aws_ebs_volume.data.id
     advertised_host     = local.advertised_host
     num_partitions      = var.num_partitions
     log_retention_hours = var.log_retention_hours
@@ -67,20 +66,42 @@ resource "aws_instance" "broker" {
     http_put_response_hop_limit = 1
   }
 
+  # The operating system and Kafka's binaries only; nothing on it outlives the instance.
   root_block_device {
     volume_type           = "gp3"
-    volume_size           = var.volume_size_gb
+    volume_size           = var.root_volume_size_gb
     encrypted             = true
     kms_key_id            = var.kms_key_arn
     delete_on_termination = true
+    tags                  = merge(var.tags, { Name = "${var.name}-kafka-root" })
   }
 
-  tags        = merge(var.tags, { Name = "${var.name}-kafka" })
-  volume_tags = merge(var.tags, { Name = "${var.name}-kafka" })
+  # No volume_tags: they would also claim the data volume attached below and fight its own tags.
+  tags = merge(var.tags, { Name = "${var.name}-kafka" })
 
   lifecycle {
     ignore_changes = [ami]
   }
+}
+
+# ---- the log directories: a volume of their own ----
+
+resource "aws_ebs_volume" "data" {
+  availability_zone = var.availability_zone
+  type              = "gp3"
+  size              = var.data_volume_size_gb
+  encrypted         = true
+  kms_key_id        = var.kms_key_arn
+  tags              = merge(var.tags, { Name = "${var.name}-kafka-data" })
+}
+
+# Replaced with the instance; the volume is not. The old instance is stopped before the volume is
+# detached, so the broker shuts down cleanly and the new one finds a consistent log.
+resource "aws_volume_attachment" "data" {
+  device_name                    = local.data_device
+  volume_id                      = aws_ebs_volume.data.id
+  instance_id                    = aws_instance.broker.id
+  stop_instance_before_detaching = true
 }
 
 # ---- kafka.<namespace> ----

@@ -13,7 +13,12 @@ output "bootstrap_servers" {
   value       = "${local.advertised_host}:9092"
 }
 
-output "cluster_id" {
-  description = "KRaft cluster id the log directory was formatted with."
-  value       = random_id.cluster.b64_url
+output "data_volume_id" {
+  description = "EBS volume holding the broker's log directories (it survives instance replacement)."
+  value       = aws_ebs_volume.data.id
+}
+
+output "log_retention_hours" {
+  description = "How long the broker keeps records; bronze must have read them by then."
+  value       = var.log_retention_hours
 }

@@ -18,6 +18,16 @@ variable "subnet_id" {
   }
 }
 
+variable "availability_zone" {
+  type        = string
+  description = "Availability zone of subnet_id, where the data volume is created (a volume attaches only within its zone)."
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]$", var.availability_zone))
+    error_message = "availability_zone must be an availability zone name such as ap-south-1a."
+  }
+}
+
 variable "security_group_id" {
   type        = string
   description = "Security group of the broker (ingress 9092 from Connect, Glue and Airflow)."
@@ -61,14 +71,25 @@ variable "ami_ssm_parameter" {
   default     = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 }
 
-variable "volume_size_gb" {
+variable "root_volume_size_gb" {
   type        = number
-  description = "Size of the encrypted root volume holding the Kafka log directory, in GiB."
+  description = "Size of the encrypted root volume (operating system and Kafka binaries), in GiB."
+  default     = 20
+
+  validation {
+    condition     = var.root_volume_size_gb >= 8
+    error_message = "root_volume_size_gb must be at least 8."
+  }
+}
+
+variable "data_volume_size_gb" {
+  type        = number
+  description = "Size of the encrypted data volume holding the Kafka log directories, in GiB. It outlives the instance; it can grow (not shrink) in place."
   default     = 100
 
   validation {
-    condition     = var.volume_size_gb >= 30
-    error_message = "volume_size_gb must be at least 30."
+    condition     = var.data_volume_size_gb >= 30
+    error_message = "data_volume_size_gb must be at least 30."
   }
 }
 
@@ -96,7 +117,7 @@ variable "log_retention_hours" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "KMS key encrypting the EBS volume."
+  description = "KMS key encrypting the root and data volumes."
 
   validation {
     condition     = startswith(var.kms_key_arn, "arn:")

@@ -47,6 +47,11 @@ variable "ecs_cluster_name" {
 variable "ecs_service_names" {
   type        = map(string)
   description = "ECS services keyed by role (debezium, airflow); an alarm fires when one runs no task."
+
+  validation {
+    condition     = contains(keys(var.ecs_service_names), "debezium")
+    error_message = "ecs_service_names must name the debezium service (the dashboard shows its tasks)."
+  }
 }
 
 variable "kafka_instance_id" {
@@ -56,6 +61,70 @@ variable "kafka_instance_id" {
   validation {
     condition     = startswith(var.kafka_instance_id, "i-")
     error_message = "kafka_instance_id must be an EC2 instance ID (i-...)."
+  }
+}
+
+variable "db_instance_identifier" {
+  type        = string
+  description = "RDS instance of the source database (replication slot lag and WAL disk alarms, dashboard)."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,62}$", var.db_instance_identifier))
+    error_message = "db_instance_identifier must be an RDS instance identifier."
+  }
+}
+
+variable "replication_slot_lag_alarm_bytes" {
+  type        = number
+  description = "WAL held by the oldest replication slot (OldestReplicationSlotLag, bytes) above which the slot-lag alarm fires."
+  default     = 5368709120
+
+  validation {
+    condition     = var.replication_slot_lag_alarm_bytes > 0
+    error_message = "replication_slot_lag_alarm_bytes must be positive."
+  }
+}
+
+variable "wal_disk_usage_alarm_bytes" {
+  type        = number
+  description = "Disk used by transaction logs (TransactionLogsDiskUsage, bytes) above which the WAL alarm fires; keep it well below the database's allocated storage."
+  default     = 8589934592
+
+  validation {
+    condition     = var.wal_disk_usage_alarm_bytes > 0
+    error_message = "wal_disk_usage_alarm_bytes must be positive."
+  }
+}
+
+variable "kafka_retention_hours" {
+  type        = number
+  description = "How long Kafka keeps records (the kafka module's log_retention_hours): the scale of the bronze-lag alarm."
+
+  validation {
+    condition     = var.kafka_retention_hours >= 1
+    error_message = "kafka_retention_hours must be at least 1."
+  }
+}
+
+variable "bronze_lag_alarm_fraction" {
+  type        = number
+  description = "Fraction of Kafka's retention that bronze may lag behind before the alarm fires (0.5: half the retention is left to catch up)."
+  default     = 0.5
+
+  validation {
+    condition     = var.bronze_lag_alarm_fraction > 0 && var.bronze_lag_alarm_fraction < 1
+    error_message = "bronze_lag_alarm_fraction must be between 0 and 1 (exclusive)."
+  }
+}
+
+variable "pipeline_metrics_namespace" {
+  type        = string
+  description = "CloudWatch namespace of the pipeline's own metrics (BronzeLagSeconds, ConnectorTasks, ConnectorTasksRunning, DlqRecords, DqFailedRules; dimension Pipeline = name)."
+  default     = "cdcctl"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_./#:-]{1,255}$", var.pipeline_metrics_namespace)) && !startswith(var.pipeline_metrics_namespace, "AWS/")
+    error_message = "pipeline_metrics_namespace must be a custom CloudWatch namespace (not AWS/...)."
   }
 }
 

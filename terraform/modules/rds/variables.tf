@@ -85,7 +85,7 @@ variable "database_name" {
 
 variable "master_username" {
   type        = string
-  description = "Master user name (its password is generated, never an input)."
+  description = "Master user name (its password is generated at apply time, never an input)."
   default     = "cdc_admin"
 
   validation {
@@ -98,6 +98,33 @@ variable "secret_name" {
   type        = string
   description = "Name of the Secrets Manager secret receiving the credentials as JSON (host, port, username, password, dbname)."
   default     = "db-credentials"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.secret_name)) && !can(regex("-[A-Za-z0-9]{6}$", var.secret_name))
+    error_message = "secret_name must be 1-512 letters, digits or /_+=.@- and must not end in a hyphen and six characters (Secrets Manager's ARN suffix)."
+  }
+}
+
+variable "secret_recovery_window_days" {
+  type        = number
+  description = "Days a deleted credentials secret can be restored. 0 deletes it at once, so the same name can be created again right after a destroy (dev environments); 7-30 keeps it restorable, and blocks re-creating the name for that long."
+  default     = 7
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days must be 0 or between 7 and 30."
+  }
+}
+
+variable "password_version" {
+  type        = number
+  description = "Version of the generated master password. Raise it by one to rotate: the next apply generates a new password and writes it to the instance and to the secret together (never to state)."
+  default     = 1
+
+  validation {
+    condition     = var.password_version >= 1 && floor(var.password_version) == var.password_version
+    error_message = "password_version must be a whole number, 1 or more."
+  }
 }
 
 variable "multi_az" {

@@ -48,10 +48,14 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "lake" {
   }
 }
 
+# S3 checks at PutBucketLogging that the target bucket lets the logging service write: the policy
+# (and, with BucketOwnerEnforced, no ACLs) must be in place first, or this fails whenever it wins the race.
 resource "aws_s3_bucket_logging" "lake" {
   bucket        = aws_s3_bucket.lake.id
   target_bucket = aws_s3_bucket.access_logs.id
   target_prefix = "lake/"
+
+  depends_on = [aws_s3_bucket_policy.access_logs, aws_s3_bucket_ownership_controls.access_logs]
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "lake" {

@@ -1,6 +1,7 @@
 # One security group per component; rules allow only the pipeline's own flows:
-#   Connect -> RDS 5432, Connect/Glue/Airflow -> Kafka 9092, Airflow -> Connect 8083,
-#   Glue <-> Glue (all TCP, required by Glue connections), everything in the VPC -> endpoints 443.
+#   Connect/Glue -> RDS 5432, Connect/Glue/Airflow -> Kafka 9092, Airflow -> Connect 8083,
+#   Connect <-> Connect 8083 (workers forward to the leader), Glue <-> Glue (all TCP, required by
+#   Glue connections), everything in the VPC -> endpoints 443.
 # Outbound 443 to the internet (through NAT) is for container images, the Kafka download and AWS APIs.
 
 resource "aws_security_group" "connect" {
@@ -89,8 +90,11 @@ locals {
     connect_to_rds   = { from = "connect", to = "rds", port = 5432, what = "Debezium reads the WAL" }
     connect_to_kafka = { from = "connect", to = "kafka", port = 9092, what = "Debezium produces change events" }
     glue_to_kafka    = { from = "glue", to = "kafka", port = 9092, what = "kafka_to_bronze consumes topics" }
+    glue_to_rds      = { from = "glue", to = "rds", port = 5432, what = "data_quality reconcile_source reads the source" }
     airflow_to_kafka = { from = "airflow", to = "kafka", port = 9092, what = "health checks topics" }
     airflow_to_conn  = { from = "airflow", to = "connect", port = 8083, what = "connector setup and status" }
+    # During a rolling deploy old and new workers run together; a follower forwards REST writes to the leader.
+    connect_to_conn = { from = "connect", to = "connect", port = 8083, what = "Connect workers forward REST requests to the leader" }
   }
 
   # components that call AWS APIs, pull images or download packages

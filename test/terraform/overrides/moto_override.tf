@@ -1,0 +1,21 @@
+# Test-only (copied into a temporary copy of terraform/ by test/terraform/emulator; never in terraform/).
+# Each setting names the emulator gap it covers.
+
+terraform {
+  # The real backend is S3 in the account; the emulator run keeps its state in the temporary copy.
+  backend "local" {}
+}
+
+provider "aws" {
+  # moto answers an API it does not implement with HTTP 500, which the SDK retries for minutes:
+  # a low retry count makes such a gap fail in seconds.
+  max_retries = 2
+  # moto serves every bucket on its one endpoint, by path.
+  s3_use_path_style = true
+}
+
+provider "aws" {
+  alias             = "us_east_1"
+  max_retries       = 2    # as above
+  s3_use_path_style = true # as above
+}
