@@ -31,7 +31,7 @@ locals {
     "--enable-observability-metrics" = "true"
   }
 
-  # jobs/: each run's summary, {root}/jobs/<run id>.json (the catalog's job-run-id), which cdcctl reads.
+  # jobs/: each run's summary, {root}/jobs/<run id>.json, which cdcctl reads.
   rw_prefixes = ["iceberg", "checkpoints", "dlq", "dq", "jobs"]
 
   # Glue (5.0 and later) logs every run in real time to {prefix}/output (stdout, stderr) and
@@ -111,7 +111,7 @@ resource "aws_glue_job" "this" {
   }
 
   # cdc_lake.session names the Iceberg catalog `lake` and its namespace `cdc` (this database);
-  # --catalog glue makes it a GlueCatalog with S3FileIO over {storage-root}/iceberg. Glue's own
+  # --catalog glue makes it a GlueCatalog with S3FileIO over the storage root's iceberg/. Glue's own
   # settings come last, so a job argument can never change them.
   default_arguments = merge(
     each.value.default_arguments,

@@ -65,7 +65,7 @@ resource "aws_cloudwatch_metric_alarm" "wal_disk_usage" {
 
 resource "aws_cloudwatch_metric_alarm" "bronze_lag_near_retention" {
   alarm_name          = "${var.name}-bronze-lag-near-retention"
-  alarm_description   = "kafka_to_bronze is more than ${local.bronze_lag_threshold_seconds}s behind, ${var.bronze_lag_alarm_fraction * 100}% of Kafka's ${var.kafka_retention_hours}h retention: records it has not read will be deleted unless it catches up (cdcctl job status kafka-to-bronze)."
+  alarm_description   = "kafka_to_bronze is more than ${local.bronze_lag_threshold_seconds}s behind, ${var.bronze_lag_alarm_fraction * 100}% of Kafka's ${var.kafka_retention_hours}h retention: records it has not read will be deleted unless it catches up (cdcctl status)."
   namespace           = var.pipeline_metrics_namespace
   metric_name         = local.pipeline_metrics.bronze_lag_seconds
   dimensions          = local.pipeline_dimension
