@@ -102,7 +102,7 @@ def test_postgres_is_16_with_logical_wal_and_the_native_database(compose):
     assert pg["image"].startswith("postgres:16")
     assert "wal_level=logical" in pg["command"]
     assert pg["environment"]["POSTGRES_DB"] == NATIVE["database"]
-    assert compose["services"]["connect"]["environment"]["DB_NAME"] == NATIVE["database"]
+    assert compose["services"]["connect"]["environment"]["CDC_DB_NAME"] == NATIVE["database"]
 
 
 def test_postgres_initialises_from_the_shared_schema_file(compose):
@@ -117,7 +117,15 @@ def test_postgres_initialises_from_the_shared_schema_file(compose):
 def test_credentials_come_from_the_environment_with_local_defaults_only(compose):
     pg_env = compose["services"]["postgres"]["environment"]
     assert re.fullmatch(r"\$\{POSTGRES_PASSWORD:-[^}]+\}", pg_env["POSTGRES_PASSWORD"])
-    assert compose["services"]["connect"]["environment"]["DB_PASSWORD"] == pg_env["POSTGRES_PASSWORD"]
+    assert compose["services"]["connect"]["environment"]["CDC_DB_PASSWORD"] == pg_env["POSTGRES_PASSWORD"]
+
+
+def test_connect_reads_the_database_settings_the_catalog_names_from_its_environment(compose):
+    # the connector's config refers to ${env:<name>} for each (src/lib/connect/debezium.ts)
+    catalog = yaml.safe_load((REPO / "pipeline.yaml").read_text())
+    env = compose["services"]["connect"]["environment"]
+    assert env["CONNECT_CONFIG_PROVIDERS_ENV_CLASS"] == "org.apache.kafka.common.config.provider.EnvVarConfigProvider"
+    assert sorted(v["env"] for v in catalog["connect"]["secret_env"].values()) == sorted(k for k in env if k.startswith("CDC_DB_"))
 
 
 def test_images_are_pinned(compose):

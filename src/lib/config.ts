@@ -12,6 +12,8 @@ export interface Profile {
   name: string
   target: TargetName
   region: string
+  /** How the local target runs its stack: processes cdcctl starts (native), or docker/docker-compose.yml (docker). */
+  runtime: 'docker' | 'native'
   /** Where local state lives: Postgres/Kafka data, logs, run records, generated local credentials. */
   stateDir: string
   /** password: CDCCTL_DB_PASSWORD or the config file; otherwise the target reads it (local file, Secrets Manager). */
@@ -54,6 +56,7 @@ function defaults(target: TargetName, stateDir: string, ports: Ports): Resolving
   return {
     target,
     region: DEFAULT_REGION,
+    runtime: 'native',
     stateDir,
     postgres: {host: '127.0.0.1', port: ports.postgres, database: source.database, user: 'cdc', password: undefined, secretName: 'db-credentials'},
     kafka: {brokers: [`127.0.0.1:${ports.kafka}`], partitions: 3, replicationFactor: 1},
@@ -123,6 +126,7 @@ function port(name: string, v: string | undefined): number | undefined {
 function fromEnv(env: NodeJS.ProcessEnv): ProfileInput {
   const o: ProfileInput = {}
   if (env.AWS_REGION) o.region = env.AWS_REGION
+  if (env.CDCCTL_RUNTIME) o.runtime = env.CDCCTL_RUNTIME as Profile['runtime']
   if (env.CDCCTL_CONNECT_URL) o.connect = {url: env.CDCCTL_CONNECT_URL}
   if (env.CDCCTL_KAFKA_BROKERS) o.kafka = {brokers: env.CDCCTL_KAFKA_BROKERS.split(',')}
   if (env.CDCCTL_STORAGE_ROOT) o.storage = {root: env.CDCCTL_STORAGE_ROOT}
@@ -181,6 +185,7 @@ export function loadProfile(options: LoadOptions = {}): Profile {
     profile = merge(profile, envOverrides, 'env')
     sources.push('environment')
   }
+  if (profile.runtime !== 'native' && profile.runtime !== 'docker') throw usageError(`runtime "${String(profile.runtime)}" must be native or docker`, ['set runtime in cdcctl.config.json or CDCCTL_RUNTIME to native or docker'])
   const {password, ...postgres} = profile.postgres
   return {...profile, postgres: {...postgres, password: password ? new Secret(password) : undefined}, name, sources}
 }

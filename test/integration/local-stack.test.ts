@@ -65,16 +65,22 @@ describe('local stack', function () {
     expect((await cdcctl(['health'])).code).to.equal(0)
   })
 
-  it('--runtime docker without a Docker engine is a one-line error that points to the native stack', async () => {
-    const res = await cdcctl(['local', 'up', '--runtime', 'docker'], {env: {CDCCTL_DOCKER_BIN: 'docker-is-not-installed'}})
+  it('the docker runtime without Docker is a one-line error that points to the native stack', async () => {
+    const res = await cdcctl(['local', 'up'], {env: {CDCCTL_RUNTIME: 'docker', CDCCTL_DOCKER_BIN: 'docker-is-not-installed'}})
     expect(res.code).to.equal(2)
     expect(isOneLineError(res.stderr), res.stderr).to.equal(true)
-    expect(res.stderr).to.contain('--runtime native')
+    expect(res.stderr).to.contain('CDCCTL_RUNTIME=native')
+  })
+
+  it('on the docker runtime the connector refers to the compose Connect\'s environment for the database', async () => {
+    const res = json<{result: {config: Record<string, string>}}>(await cdcctl(['connector', 'register', '--dry-run', '--json'], {env: {CDCCTL_RUNTIME: 'docker'}}))
+    expect(res.result.config['database.password']).to.equal('${env:CDC_DB_PASSWORD}')
+    expect(res.result.config['database.hostname']).to.equal('${env:CDC_DB_HOST}')
   })
 
   it('logs prints the tail of a component log', async () => {
-    const res = json<{result: {lines: string[]; file: string}}>(await cdcctl(['local', 'logs', 'kafka', '--lines', '5', '--json']))
-    expect(res.result.file).to.match(/logs\/kafka\.log$/)
+    const res = json<{result: {lines: string[]; component: string}}>(await cdcctl(['local', 'logs', 'kafka', '--lines', '5', '--json']))
+    expect(res.result.component).to.equal('kafka')
     expect(res.result.lines.length).to.be.within(1, 5)
   })
 })

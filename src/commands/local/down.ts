@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
-import {dockerDown, runtimeFlag} from '../../lib/local/docker'
 import {COMPONENT_NAMES} from '../../lib/local/stack'
 import type {ComponentState} from '../../lib/targets/types'
 import {renderTable} from '../../lib/ui'
@@ -13,16 +12,9 @@ export default class LocalDown extends BaseCommand<typeof LocalDown, LocalDownRe
   static description = 'Data is kept under the state directory; the next `local up` resumes from it.'
   static examples = ['<%= config.bin %> local down', '<%= config.bin %> local down connect']
   static strict = false
-  static flags = {runtime: runtimeFlag}
   static args = {component: Args.string({description: `Components to stop (default all): ${COMPONENT_NAMES.join(', ')}`, required: false})}
 
   async run(): Promise<LocalDownResult> {
-    if (this.flags.runtime === 'docker') {
-      const progress = await this.progress('docker compose down')
-      await dockerDown((line) => progress.update(line))
-      progress.stop('stopped (docker)')
-      return {components: []}
-    }
     const progress = await this.progress('stopping the local stack')
     const components = await this.target().localStack().down(this.positional, (step) => progress.update(step))
     progress.stop('stopped')

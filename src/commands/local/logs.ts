@@ -1,11 +1,10 @@
-import {existsSync, readFileSync} from 'node:fs'
 
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command'
 import {COMPONENT_NAMES} from '../../lib/local/stack'
 
-export type LocalLogsResult = {component: string; file: string; lines: string[]}
+export type LocalLogsResult = {component: string; lines: string[]}
 
 export default class LocalLogs extends BaseCommand<typeof LocalLogs, LocalLogsResult> {
   static summary = 'Print the last lines of a local component\'s log.'
@@ -14,9 +13,8 @@ export default class LocalLogs extends BaseCommand<typeof LocalLogs, LocalLogsRe
   static flags = {lines: Flags.integer({char: 'n', description: 'How many lines', default: 50, min: 1})}
 
   async run(): Promise<LocalLogsResult> {
-    const file = this.target().localStack().logFile(this.args.component)
-    const lines = existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-this.flags.lines) : []
-    this.say(lines.length > 0 ? lines.join('\n') : `(no log yet at ${file})`)
-    return {component: this.args.component, file, lines}
+    const lines = await this.target().localStack().logs(this.args.component, this.flags.lines)
+    this.say(lines.length > 0 ? lines.join('\n') : `(no log of ${this.args.component} yet)`)
+    return {component: this.args.component, lines}
   }
 }

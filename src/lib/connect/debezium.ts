@@ -54,3 +54,7 @@ export function buildConnectorConfig(profile: Profile, database: Record<string, 
 }
 
 export const SLOT_NAME = /^dbz_[a-z0-9_]{1,59}$/
+
+/** Every database setting as `${env:NAME}`: a Connect worker whose environment holds them (ECS, the compose stack). */
+export const secretEnvReferences = (): Record<string, string> =>
+  Object.fromEntries(Object.entries(catalog().connect.secret_env).map(([property, {env}]) => [property, `\${env:${env}}`]))

@@ -19,7 +19,7 @@ export const COMPONENT_NAMES: ComponentName[] = ['postgres', 'kafka', 'connect']
 export class NativeStack implements LocalStack {
   constructor(private readonly profile: Profile) {}
 
-  async up(names: string[], onStep: (step: string) => void, quiet: boolean): Promise<ComponentState[]> {
+  async up(names: string[], onStep: (step: string) => void, quiet = false): Promise<ComponentState[]> {
     onStep('preparing the local runtime')
     ensureRuntime({quiet})
     return up(this.profile, names, onStep)
@@ -33,8 +33,9 @@ export class NativeStack implements LocalStack {
     return Promise.all(components(this.profile).map(describe))
   }
 
-  logFile(name: string): string {
-    return select(this.profile, [name])[0].logFile
+  async logs(name: string, lines: number): Promise<string[]> {
+    const file = select(this.profile, [name])[0].logFile
+    return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines) : []
   }
 }
 

@@ -4,6 +4,7 @@ import {readFileSync} from 'node:fs'
 import {catalog} from '../catalog'
 import type {Profile} from '../config'
 import {ConnectClient} from '../connect/client'
+import {secretEnvReferences} from '../connect/debezium'
 import {type DeployEnvironment, resolveEnvironment} from '../deploy/environment'
 import {ecsServices, storedOutput} from '../deploy/outputs'
 import {ecsServiceStates, stateDetail} from '../ecs'
@@ -68,7 +69,7 @@ export class AwsTarget implements Target {
 
   /** Every setting as ${env:NAME}: ECS fills the Connect task's environment from the secret (pipeline.yaml `connect`). */
   async connectorDatabase(): Promise<Record<string, string>> {
-    return Object.fromEntries(Object.entries(catalog().connect.secret_env).map(([property, {env}]) => [property, `\${env:${env}}`]))
+    return secretEnvReferences()
   }
 
   connect(): ConnectClient {

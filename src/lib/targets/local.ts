@@ -4,9 +4,11 @@ import {dirname, join} from 'node:path'
 import {catalog} from '../catalog'
 import type {Profile} from '../config'
 import {ConnectClient} from '../connect/client'
+import {secretEnvReferences} from '../connect/debezium'
 import {CdcError, usageError} from '../errors'
 import {LocalJobRunner} from '../jobs/local-runner'
 import {localCredentialsFile} from '../local/credentials'
+import {DockerStack} from '../local/docker'
 import {NativeStack} from '../local/stack'
 import {hadoopMetadataKey, readTableMetadata, type TableMetadata} from '../lake'
 import {appendToRunLog, type Notification, type NotifyResult} from '../notify'
@@ -40,8 +42,12 @@ export class LocalTarget implements Target {
     return new Secret((JSON.parse(readFileSync(file, 'utf8')) as {password: string}).password)
   }
 
-  /** The password through Connect's FileConfigProvider (the local worker enables it, see local/connect.ts). */
+  /**
+   * Native: the password through Connect's FileConfigProvider (the local worker enables it, see
+   * local/connect.ts). Docker: the compose Connect's environment holds every setting, as on ECS.
+   */
   async connectorDatabase(): Promise<Record<string, string>> {
+    if (this.profile.runtime === 'docker') return secretEnvReferences()
     const db = await this.dbCredentials()
     const file = connectSecretsFile(this.profile.stateDir)
     mkdirSync(dirname(file), {recursive: true, mode: 0o700})
@@ -106,7 +112,7 @@ export class LocalTarget implements Target {
   }
 
   localStack(): LocalStack {
-    return new NativeStack(this.profile)
+    return this.profile.runtime === 'docker' ? new DockerStack(this.profile) : new NativeStack(this.profile)
   }
 
   deployment(options: DeploymentOptions): never {

@@ -20,11 +20,12 @@ export interface ComponentState {
 /** The processes the local target runs: Postgres, the Kafka broker, Kafka Connect with Debezium. */
 export interface LocalStack {
   /** Installs the local runtime when missing, starts what is not running (every component when none is named) and waits until each answers. */
-  up(components: string[], onStep: (step: string) => void, quiet: boolean): Promise<ComponentState[]>
+  up(components: string[], onStep: (step: string) => void, quiet?: boolean): Promise<ComponentState[]>
   /** Stops only what this project started, in reverse start order. */
   down(components: string[], onStep: (step: string) => void): Promise<ComponentState[]>
   status(): Promise<ComponentState[]>
-  logFile(component: string): string
+  /** The last lines of a component's log. */
+  logs(component: string, lines: number): Promise<string[]>
 }
 
 export interface DeploymentOptions {
