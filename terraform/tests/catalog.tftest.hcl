@@ -96,7 +96,7 @@ run "airflow_gets_what_the_dag_runs_and_nothing_else" {
   }
 
   assert {
-    condition     = jsonencode(output.airflow_permissions) == jsonencode(["publish-alerts", "read-db-secret", "read-dq-results", "run-jobs", "stage-dq-rules", "stop-jobs"])
+    condition     = jsonencode(output.airflow_permissions) == jsonencode(["publish-alerts", "read-db-secret", "read-dq-results", "read-jobs", "stage-dq-rules", "start-jobs", "stop-jobs"])
     error_message = "the Airflow role's permissions are the union over the orchestrated commands"
   }
 

@@ -64,7 +64,7 @@ def test_every_resource_in_the_roles_policies_exists(iam):
     assert not unknown, unknown
     airflow = {st["Sid"]: st for st in iam.roles["airflow"].document["Statement"]}
     assert airflow["ReadDbSecret0"]["Resource"] == secret_arn
-    assert set(airflow["RunJobs0"]["Resource"]) == job_arns
+    assert set(airflow["StartJobs0"]["Resource"]) == job_arns
 
 
 def test_the_airflow_task_gives_the_cli_the_secret_name_region_and_job_names(iam):
@@ -86,12 +86,6 @@ def test_each_dag_task_runs_its_aws_calls_as_the_airflow_task_role(iam, task_id)
     assert ok, f"{task_id} (`{t['command']}`, needs {aws_calls_of(t['command'])}) failed as the Airflow task role: {detail}"
 
 
-def test_the_dags_cleanup_job_list_runs_as_the_airflow_task_role(iam):
-    # The DAG file's cleanup task still runs `job list` (pipeline.yaml's cleanup is `job stop`).
-    code, out, err = iam.cdcctl("job", "list", "--limit", "10")
-    assert code == 0 and out["result"]["runs"], out or err
-
-
 def test_the_data_quality_job_reads_the_source_secret_as_the_glue_role(iam):
     ok, detail = glue_reads_secret(iam)
     assert ok, detail
@@ -102,8 +96,8 @@ def test_the_data_quality_job_reads_the_source_secret_as_the_glue_role(iam):
 REMOVALS = [
     # role, sid prefix (catalog permission), action, task, what the failure says
     ("airflow", "ReadDbSecret", "secretsmanager:GetSecretValue", "setup_debezium_connector", "SECRET_UNAVAILABLE"),
-    ("airflow", "RunJobs", "glue:StartJobRun", "bronze_to_silver", "GLUE_ERROR"),
-    ("airflow", "RunJobs", "glue:GetJobRun", "silver_to_gold", "RUN_NOT_FOUND"),
+    ("airflow", "StartJobs", "glue:StartJobRun", "bronze_to_silver", "GLUE_ERROR"),
+    ("airflow", "ReadJobs", "glue:GetJobRun", "silver_to_gold", "RUN_NOT_FOUND"),
     ("airflow", "StageDqRules", "s3:PutObject", "data_quality_check", "S3_ERROR"),
     ("airflow", "ReadDqResults", "s3:GetObject", "gold_quality_check", "S3_ERROR"),
     ("airflow", "PublishAlerts", "sns:Publish", "notify", "NOTIFY_FAILED"),
