@@ -1,7 +1,8 @@
 """Integration tests against the running local stack (Postgres -> Debezium -> Kafka -> Spark -> Iceberg).
 
-They need `cdcctl local up` (Postgres 127.0.0.1:5432, Kafka 127.0.0.1:9092, Connect 127.0.0.1:8083 with
-the connector registered) and drive the jobs through the CLI: `node bin/run.js job run <job> --json`.
+They need `cdcctl local up` (Postgres, Kafka and Connect on the ports of the resolved local profile,
+`cdcctl config show`: 5432, 9092, 8083 by default, with the connector registered) and drive the jobs
+through the CLI: `node bin/run.js job run <job> --json`.
 When the stack is not reachable they FAIL with the reason; they never skip.
 
 Deselect them with `-m "not integration"`.
@@ -118,6 +119,28 @@ def wait_for_kafka(baseline, expected, timeout=90):
 
 # --------------------------------------------------------------------------------------------- stack
 
+_PROFILE = {}
+
+
+def profile():
+    """The resolved profile (`cdcctl config show`): endpoints follow cdcctl.config.* and CDCCTL_* as the
+    CLI's do, so the tests reach the stack `local up` started, on whatever ports it uses."""
+    if not _PROFILE:
+        _PROFILE.update(cli("config", "show")["result"])
+    return _PROFILE
+
+
+def pg_endpoint():
+    """host, port, user, database: PG* environment variables first, then the profile."""
+    pg = profile()["postgres"]
+    return (os.environ.get("PGHOST", pg["host"]), int(os.environ.get("PGPORT", pg["port"])),
+            os.environ.get("PGUSER", pg["user"]), os.environ.get("PGDATABASE", pg["database"]))
+
+
+def kafka_brokers():
+    return tuple(profile()["kafka"]["brokers"])
+
+
 def _pg_password():
     if os.environ.get("PGPASSWORD"):
         return os.environ["PGPASSWORD"]
@@ -130,10 +153,9 @@ def _pg_password():
 def pg_connect():
     import psycopg
 
-    return psycopg.connect(
-        host=os.environ.get("PGHOST", "127.0.0.1"), port=int(os.environ.get("PGPORT", "5432")),
-        user=os.environ.get("PGUSER", "cdc"), dbname=os.environ.get("PGDATABASE", "cdc_demo"),
-        password=_pg_password(), connect_timeout=5, autocommit=True)
+    host, port, user, dbname = pg_endpoint()
+    return psycopg.connect(host=host, port=port, user=user, dbname=dbname,
+                           password=_pg_password(), connect_timeout=5, autocommit=True)
 
 
 @pytest.fixture(scope="session")
@@ -143,8 +165,8 @@ def stack():
         with pg_connect() as conn:
             conn.execute("SELECT 1")
     except Exception as exc:  # noqa: BLE001 - any failure means the stack is not usable
-        where = f"{os.environ.get('PGHOST', '127.0.0.1')}:{os.environ.get('PGPORT', '5432')}/" \
-                f"{os.environ.get('PGDATABASE', 'cdc_demo')}"
+        host, port, _, dbname = pg_endpoint()
+        where = f"{host}:{port}/{dbname}"
         pytest.fail(f"integration tests need the local stack: Postgres {where} unreachable "
                     f"({type(exc).__name__}: {str(exc)[:300]}). Start it with `node bin/run.js local up`.",
                     pytrace=False)

@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 import pytest
 
 from .conftest import (
-    LAKE_ROOT, REPO, Changes, cli, compare_keyed, expected_derived, history, norm, run_job, show,
+    LAKE_ROOT, REPO, Changes, cli, compare_keyed, expected_derived, history, kafka_brokers, norm, run_job, show,
     silver_types, spark_rows, table, topic_end_offsets, wait_for_kafka,
 )
 
@@ -61,9 +61,9 @@ process.stdin.on('end', async () => {
 """
 
 
-def produce(topic, messages, brokers=("127.0.0.1:9092",)):
+def produce(topic, messages, brokers=None):
     """Send (key, value) text pairs one by one with kafkajs; returns their [{topic, partition, offset}]."""
-    payload = json.dumps({"brokers": list(brokers), "topic": topic,
+    payload = json.dumps({"brokers": list(brokers or kafka_brokers()), "topic": topic,
                           "messages": [{"key": k, "value": v} for k, v in messages]})
     proc = subprocess.run(["node", "-e", _PRODUCE_JS, str(REPO)], input=payload, capture_output=True,
                           text=True, timeout=60, cwd=REPO)
