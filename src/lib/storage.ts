@@ -68,7 +68,7 @@ class LocalStore implements ObjectStore {
 
   async checkRoot(): Promise<void> {
     if (!existsSync(this.dir) || !statSync(this.dir).isDirectory()) {
-      throw new CdcError(`The storage root ${this.root} does not exist`, {code: 'STORAGE_ROOT_MISSING', exit: 2, actions: ['check storage.root in cdcctl.config.json or CDCCTL_STORAGE_ROOT', 'run the jobs once (cdcctl job run kafka-to-bronze), which create it']})
+      throw new CdcError(`The storage root ${this.root} does not exist`, {code: 'STORAGE_ROOT_MISSING', exit: 2, actions: ['check storage.root in cdcctl.config.json or CDCCTL_STORAGE_ROOT', 'run the pipeline\'s jobs once (they create it)']})
     }
   }
 
