@@ -49,8 +49,9 @@ const toHeaders = (h: FetchedMessage['headers']): Record<string, string> =>
  * end offsets at the call), read by explicit partition assignment: no consumer group, so no group
  * join to wait for, and the read ends when each partition reaches its bound, not after a quiet spell.
  * A partition whose records before the bound are gone (retention) is an error naming the range.
+ * With `onMessage` each record goes there and none is kept.
  */
-export async function readRange(brokers: string[], topic: string, from: PartitionOffsets, to?: PartitionOffsets, options: {maxBytes?: number; timeoutMs?: number} = {}): Promise<RawMessage[]> {
+export async function readRange(brokers: string[], topic: string, from: PartitionOffsets, to?: PartitionOffsets, options: {maxBytes?: number; timeoutMs?: number; onMessage?: (m: RawMessage) => void} = {}): Promise<RawMessage[]> {
   const bounds = to ?? (await withAdmin(brokers, async (admin) => Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((o) => [String(o.partition), o.high]))))
   const {cluster, Batch} = await openCluster(brokers)
   const out: RawMessage[] = []
@@ -77,7 +78,10 @@ export async function readRange(brokers: string[], topic: string, from: Partitio
         }
         for (const m of batch.messages) {
           if (BigInt(m.offset) >= end) break
-          out.push({topic, partition: Number(partition), offset: m.offset, key: m.key, value: m.value, headers: toHeaders(m.headers)})
+          const message = {topic, partition: Number(partition), offset: m.offset, key: m.key, value: m.value, headers: toHeaders(m.headers)}
+          // a caller that looks at each record as it comes keeps memory flat over a long range
+          if (options.onMessage) options.onMessage(message)
+          else out.push(message)
         }
         offset = BigInt(batch.lastOffset()) + 1n
       }

@@ -189,9 +189,12 @@ async function recover(dlq: DlqStore, brokers: string[], onWarn: Warn): Promise<
     }
     const found = new Set<string>()
     for (const [topic, from] of Object.entries(intent.start)) {
-      for (const m of await readRange(brokers, topic, from)) {
-        if (m.headers[HEADERS.replayRun] === intent.run) found.add(`${m.headers[HEADERS.originTopic]}:${m.headers[HEADERS.originPartition]}:${m.headers[HEADERS.originOffset]}`)
-      }
+      await readRange(brokers, topic, from, undefined, {
+        timeoutMs: 15 * 60_000,
+        onMessage: (m) => {
+          if (m.headers[HEADERS.replayRun] === intent.run) found.add(`${m.headers[HEADERS.originTopic]}:${m.headers[HEADERS.originPartition]}:${m.headers[HEADERS.originOffset]}`)
+        },
+      })
     }
     const byFile = new Map<string, {lines: number[]; ids: string[]}>()
     for (const item of intent.items.filter((i) => found.has(i.id))) {
