@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (what `npm test` and CI run): bootstrap, build, lint, mocha unit tests,
 # mocha integration tests against the real local stack (started here, stopped at the end),
-# pytest suites, and checkov over terraform/. Ends with one line: "N passed, N failed".
+# pytest suites, fault drills 1, 4 and 7, and checkov over terraform/. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -53,6 +53,8 @@ if gate bootstrap bash scripts/bootstrap.sh; then
   gate "local stack up" node bin/run.js local up
   mocha_suite integration 'test/integration/**/*.test.ts'
   pytest_suite .venv glue-jobs/tests terraform/tests docker/tests
+  # Fault drills 1, 4 and 7 on every run (one shared load and catch-up); npm run drills runs all eight.
+  CDC_DRILLS=1,4,7 pytest_suite .venv glue-jobs/tests/integration/drills
   [ -d airflow/tests ] && pytest_suite .venv-airflow airflow/tests
   [ -x scripts/checkov.sh ] && gate checkov bash scripts/checkov.sh
 fi
