@@ -138,8 +138,9 @@ class Sentinel:
         self.id = pg.execute("INSERT INTO public.users (email, full_name) VALUES (%s, 'drill sentinel') RETURNING id",
                              [f"sentinel-{os.getpid()}-{time.time_ns()}@drill.example"]).fetchone()[0]
 
-    def caught_up(self, timeout=300):
-        """Change the sentinel, wait until the slot confirms it (every earlier change is in Kafka); seconds."""
+    def caught_up(self, timeout=300, since=None):
+        """Change the sentinel, wait until the slot confirms it (every earlier change is in Kafka); the
+        seconds that took, or since `since` (a time.monotonic(), e.g. when a fault was cleared)."""
         started = time.monotonic()
         with self.pg.transaction():
             lsn = int(self.pg.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn").fetchone()[0])
@@ -148,7 +149,7 @@ class Sentinel:
             if time.monotonic() - started > timeout:
                 raise AssertionError(f"the connector did not capture the sentinel change (LSN {lsn}) within {timeout}s")
             time.sleep(0.5)
-        return time.monotonic() - started
+        return time.monotonic() - (started if since is None else since)
 
 
 class Load:

@@ -40,18 +40,20 @@ def drill_1(d, ctx):
     time.sleep(8)
     d.facts["killed_pid"] = sigkill("connect")
     time.sleep(5)
+    cleared = time.monotonic()
     cli("local", "up", "connect", timeout=240)
     d.facts["task_restarted"] = connector_running()
-    d.catch_up_s = ctx["sentinel"].caught_up()
+    d.catch_up_s = ctx["sentinel"].caught_up(since=cleared)
 
 
 def drill_2(d, ctx):
     time.sleep(8)
     d.facts["killed_pid"] = sigkill("kafka")
     time.sleep(5)
+    cleared = time.monotonic()
     node_op("broker-start-default-delay")
     d.facts["task_restarted"] = connector_running()
-    d.catch_up_s = ctx["sentinel"].caught_up()
+    d.catch_up_s = ctx["sentinel"].caught_up(since=cleared)
 
 
 def drill_3(d, ctx):
@@ -80,12 +82,13 @@ def drill_5(d, ctx):
     time.sleep(8)
     cli("local", "down", "postgres", timeout=120)
     time.sleep(3)
+    cleared = time.monotonic()
     cli("local", "up", "postgres", timeout=120)
     ctx["pg"].close()
     from ..conftest import pg_connect
     ctx["pg"] = ctx["sentinel"].pg = pg_connect()
     d.facts["task_restarted"] = connector_running()
-    d.catch_up_s = ctx["sentinel"].caught_up()
+    d.catch_up_s = ctx["sentinel"].caught_up(since=cleared)
 
 
 def drill_6(d, ctx):
@@ -101,9 +104,10 @@ def drill_6(d, ctx):
     d.facts["health_exit"] = proc.returncode
     d.facts["slot_lag"] = checks.get("slot lag")
     time.sleep(15)
+    cleared = time.monotonic()
     cli("local", "up", "connect", timeout=240)
-    connector_running()
-    d.catch_up_s = ctx["sentinel"].caught_up(timeout=600)
+    d.facts["task_restarted"] = connector_running()
+    d.catch_up_s = ctx["sentinel"].caught_up(timeout=600, since=cleared)
     after = {c["check"]: c for c in cli("health", check=False)["result"]["checks"]}
     d.facts["slot_lag_after"] = after.get("slot lag")
 
@@ -285,6 +289,23 @@ def drills(pg, lake):
     node_op("broker-default-delay")  # leave a broker running whatever a drill did to it
 
 
+def notes(d):
+    """What else a drill saw, for its line."""
+    f = d.facts
+    if f.get("task_restarted"):
+        yield "the fault failed the connector task; the drill restarted it (cdcctl connector restart --failed-only)"
+    if d.number == 5 and isinstance(d.load, dict):
+        yield f"load reconnected {d.load.get('reconnects')}x, {d.load.get('uncertain')} commit(s) of unknown outcome"
+    if d.number == 6 and f.get("slot_lag"):
+        yield f"health during the outage: {f['slot_lag']['status']} {f['slot_lag']['detail']}"
+    if d.number == 7 and f.get("rerun"):
+        yield f"replay killed after {f['sent_before_kill']} sent; rerun {f['rerun']}; third run {f['again']}"
+    if d.number == 8 and f.get("failed_state"):
+        yield f"the run {f['failed_state']}: {f.get('failed_error')}; its log: {' '.join(f.get('log_says') or [])[:160]}"
+    if d.number in (3, 8) and f.get("in_flight_batch") is not None:
+        yield f"batch {f['in_flight_batch']} in flight at the fault"
+
+
 def report(ctx, n):
     d, v = ctx["drills"][n], ctx["verify"]
     unexpected = len(ctx["dlq_unexpected"])
@@ -293,6 +314,7 @@ def report(ctx, n):
         f"lost {v['lost']}, duplicated current rows {v['duplicated']}, "
         f"DLQ records expected/seen {d.dlq_expected}/{d.dlq_seen + unexpected}, "
         f"time to catch up {'?' if d.catch_up_s is None else f'{d.catch_up_s:.0f}s'}"
+        + "".join(f" [{note}]" for note in notes(d))
         + (f" [FAILED: {d.error[:200]}]" if d.error else ""))
     assert d.error is None, f"drill {n} ({NAMES[n]}) failed: {d.error}"
     assert v["lost"] == 0 and v["extra"] == 0 and v["duplicated"] == 0 and v["gold_differences"] == 0 \
