@@ -6,7 +6,11 @@ import sys
 
 from cdc_lake import catalog
 from cdc_lake.bronze import ensure_bronze_table, ingest_batch
+from cdc_lake.offsets import OffsetGapError, check_offset_gaps, checkpoint_offsets, kafka_offsets, offset_gaps
 from cdc_lake.session import build_session, warehouse_for
+
+# The catalog argument that acknowledges an offset gap, in its option form for messages.
+GAP_ARGUMENT = "acknowledge_offset_gap"
 
 
 def main(opts):
@@ -14,7 +18,13 @@ def main(opts):
     run_id = opts["job_run_id"]
     spark = build_session("kafka_to_bronze", warehouse_for(root), opts["catalog"])
     bronze = ensure_bronze_table(spark)
-    totals = {"batches": 0, "rows_read": 0, "rows_written": 0, "dlq_count": 0, "dlq_files": []}
+    topics = [catalog.topic(t) for t in catalog.tables()]
+    checkpoint = f"{root}/checkpoints/{catalog.job_for_script(__file__)}"
+    # Records the checkpoint needs that Kafka no longer holds stop the run, named, unless acknowledged.
+    gaps = offset_gaps(checkpoint_offsets(spark, checkpoint), kafka_offsets(spark, opts["bootstrap_servers"], topics))
+    skipped = check_offset_gaps(gaps, opts[GAP_ARGUMENT], GAP_ARGUMENT.replace("_", "-"))
+    totals = {"batches": 0, "rows_read": 0, "rows_written": 0, "dlq_count": 0, "dlq_files": [],
+              "skipped_offsets": skipped}
 
     def process(batch_df, batch_id):
         result = ingest_batch(spark, batch_df, batch_id, root, run_id, bronze)
@@ -25,9 +35,10 @@ def main(opts):
     reader = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", opts["bootstrap_servers"])
-        .option("subscribe", ",".join(catalog.topic(t) for t in catalog.tables()))
+        .option("subscribe", ",".join(topics))
         .option("startingOffsets", opts["starting_offsets"])
-        .option("failOnDataLoss", "false")
+        # lost records fail the run; only the gaps this run acknowledged (checked above) are skipped
+        .option("failOnDataLoss", "false" if skipped else "true")
         .option("includeHeaders", "true")
     )
     if opts["max_offsets_per_trigger"]:
@@ -35,14 +46,20 @@ def main(opts):
     writer = (
         reader.load().writeStream.foreachBatch(process)
         # {root}/checkpoints/<job>: where `cdcctl status` reads what the stream committed
-        .option("checkpointLocation", f"{root}/checkpoints/{catalog.job_for_script(__file__)}")
+        .option("checkpointLocation", checkpoint)
     )
     if opts["trigger"] == "once":
         writer = writer.trigger(availableNow=True)
     else:
         writer = writer.trigger(processingTime=opts["trigger_interval"])
     query = writer.start()
-    query.awaitTermination()
+    try:
+        query.awaitTermination()
+    except Exception as exc:
+        if "failOnDataLoss" in str(exc) or "KAFKA_DATA_LOSS" in str(exc):
+            raise OffsetGapError("Kafka lost records while the run read them (retention or a deleted topic); "
+                                 "run the job again to have the gap named") from exc
+        raise
     if query.exception() is not None:
         raise RuntimeError(f"streaming query failed: {query.exception()}")
     return {"status": "succeeded", **totals}

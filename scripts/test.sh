@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite (what `npm test` and CI run): bootstrap, build, lint, mocha unit tests,
 # mocha integration tests against the real local stack (started here, stopped at the end),
-# pytest suites, checkov over terraform/, and Terraform itself (scripts/terraform-test.sh: fmt,
-# init, validate, terraform test, the apply/re-plan/destroy cycle against moto). Ends with one
-# line: "N passed, N failed".
+# pytest suites, fault drills 1, 4 and 7, checkov over terraform/, and Terraform itself
+# (scripts/terraform-test.sh: fmt, init, validate, terraform test, the apply/re-plan/destroy cycle
+# against moto). Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -67,6 +67,8 @@ if gate bootstrap bash scripts/bootstrap.sh; then
   gate "local stack up" node bin/run.js local up
   mocha_suite integration 'test/integration/**/*.test.ts'
   pytest_suite .venv glue-jobs/tests terraform/tests docker/tests
+  # Fault drills 1, 4 and 7 on every run (one shared load and catch-up); npm run drills runs all eight.
+  CDC_DRILLS=1,4,7 pytest_suite .venv glue-jobs/tests/integration/drills
   [ -d airflow/tests ] && pytest_suite .venv-airflow airflow/tests
   [ -x scripts/checkov.sh ] && gate checkov bash scripts/checkov.sh
   # The local stack is not needed any more: its CPU goes to the emulator cycle.

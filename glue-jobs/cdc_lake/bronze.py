@@ -1,4 +1,5 @@
 """The bronze table: create it, and append a micro-batch idempotently."""
+import re
 import uuid
 
 from pyspark.sql import DataFrame, functions as F
@@ -9,6 +10,7 @@ from .parsing import BRONZE_COLUMNS, parse_envelopes
 from .session import table_name
 
 BRONZE_TABLE = catalog.bronze_table()
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$")
 
 BRONZE_DDL = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -36,6 +38,8 @@ def write_bronze_batch(spark, good_df: DataFrame, table=None) -> int:
     snapshots stay `append` (bronze_to_silver reads them incrementally). The literal bounds on
     source_table and event_ts prune the anti-join's scan to the partitions the batch can touch: a
     replayed record has the same source timestamp, so it would land in the same partition.
+    No SQL text comes from record values: the table names are the catalog's (parse_envelopes sends
+    any other table to the DLQ) and the bounds are timestamps Spark formatted.
     Returns the number of rows offered (new or already present).
     """
     table = table or table_name(BRONZE_TABLE)
@@ -53,7 +57,10 @@ def write_bronze_batch(spark, good_df: DataFrame, table=None) -> int:
     spark = batch.sparkSession
     view = f"bronze_batch_{uuid.uuid4().hex}"
     batch.createOrReplaceTempView(view)
-    tables = ", ".join("'" + t.replace("'", "''") + "'" for t in bounds.tables)
+    unknown = set(bounds.tables) - set(catalog.tables())
+    if unknown or not (_TIMESTAMP.match(bounds.lo or "") and _TIMESTAMP.match(bounds.hi or "")):
+        raise ValueError(f"bronze batch with tables outside the catalog or unformatted bounds: {sorted(unknown)}")
+    tables = ", ".join(f"'{t}'" for t in catalog.tables() if t in bounds.tables)
     try:
         spark.sql(f"""
             MERGE INTO {table} t

@@ -6,6 +6,8 @@ timestamp, headers). Debezium JSON with schemas disabled; `before`/`after` stay 
 from pyspark.sql import Column, DataFrame, functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
+from . import catalog
+
 VALID_OPS = ("c", "u", "d", "r")
 HEADER_ORIGIN_TOPIC = "cdc.origin.topic"
 HEADER_ORIGIN_PARTITION = "cdc.origin.partition"
@@ -66,9 +68,15 @@ def _header_number(name: str, sql_type: str) -> Column:
     return _header(name).try_cast(sql_type)
 
 
+def _source_table(env: Column) -> Column:
+    """The record's source table: source.table, else the topic's last segment."""
+    return F.coalesce(env["source"]["table"], F.element_at(F.split(F.col("topic"), r"\."), -1))
+
+
 def _error_of(env: Column, utf8: Column, value_text: Column):
     """(error_class, error) of the first rule a record breaks, nulls for a good record."""
     op = env["op"]
+    table = _source_table(env)
     rules = [
         (~utf8, "INVALID_ENCODING", F.lit("value is not valid UTF-8")),
         (F.get_json_object(value_text, "$").isNull(), "MALFORMED_JSON", F.lit("value is not valid JSON")),
@@ -76,6 +84,9 @@ def _error_of(env: Column, utf8: Column, value_text: Column):
          F.lit("value is JSON but not a Debezium envelope (wrong shape or field types)")),
         (op.isNull(), "MISSING_FIELD", F.lit("missing field: op")),
         (~op.isin(*VALID_OPS), "UNKNOWN_OP", F.concat(F.lit("unknown op: "), op)),
+        # only the catalog's tables reach bronze: a table name is data, never trusted as a name
+        (~table.isin(*catalog.tables()), "UNKNOWN_TABLE",
+         F.concat(F.lit("source table "), table, F.lit(" is not in the pipeline catalog"))),
         (env["source"]["lsn"].isNull(), "MISSING_FIELD", F.lit("missing field: source.lsn")),
         (env["source"]["ts_ms"].isNull(), "MISSING_FIELD", F.lit("missing field: source.ts_ms")),
         ((op != "d") & (env["after"].isNull() | (env["after"] == "null")), "MISSING_FIELD",
@@ -117,9 +128,8 @@ def parse_envelopes(kafka_df: DataFrame, job_run_id: str = None):
     )
 
     env = F.col("_env")
-    topic_suffix = F.element_at(F.split(F.col("topic"), r"\."), -1)
     good = staged.where(F.col("_error_class").isNull()).select(
-        F.coalesce(env["source"]["table"], topic_suffix).alias("source_table"),
+        _source_table(env).alias("source_table"),
         env["op"].alias("operation"),
         F.col("_key_text").alias("key"),
         F.when(env["before"] != "null", env["before"]).alias("before"),

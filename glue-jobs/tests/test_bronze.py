@@ -38,3 +38,35 @@ def test_replayed_batch_overwrites_its_dlq_file_instead_of_adding_one(lake, kafk
     record = json.loads(lines[0])
     assert (record["offset"], record["error_class"], record["job_run_id"], record["value"]) == (
         1000, "MALFORMED_JSON", "run-2", "{broken")
+
+
+def _dlq_lines(files):
+    return [json.loads(line) for f in files for line in Path(urlparse(f).path).read_text().splitlines()]
+
+
+def test_a_table_name_that_closes_the_quote_cannot_skip_the_batch(lake, kafka_df, storage_root):
+    """A record's source.table is data: `\\') OR TRUE --` once made the MERGE's ON clause always true,
+    so every new row of the batch counted as already present and was dropped."""
+    ensure_bronze_table(lake)
+    ingest_batch(lake, batch(kafka_df, [1]), 20, storage_root, "run-1")
+    poison = envelope("\\') OR TRUE --", "c", after=user(3, "u3@x.io"), lsn=3)
+    result = ingest_batch(lake, kafka_df([kafka_record(envelope("users", "c", after=user(2, "u2@x.io"), lsn=2), 2),
+                                          kafka_record(poison, 3)]), 21, storage_root, "run-1")
+    offsets = [r.kafka_offset for r in lake.sql(f"SELECT kafka_offset FROM {BRONZE} ORDER BY 1").collect()]
+    assert offsets == [1, 2]
+    dead = {r["offset"]: r["error_class"] for r in _dlq_lines(result["dlq_files"])}
+    assert dead == {3: "UNKNOWN_TABLE"}
+
+
+def test_a_table_outside_the_catalog_goes_to_the_dlq_and_the_batch_still_commits(lake, kafka_df, storage_root):
+    """A trailing backslash once left the generated SQL unparseable: the job failed on every retry."""
+    ensure_bronze_table(lake)
+    result = ingest_batch(lake, kafka_df([
+        kafka_record(envelope("users", "c", after=user(1, "u1@x.io"), lsn=1), 1),
+        kafka_record(envelope("users\\", "c", after=user(2, "u2@x.io"), lsn=2), 2),
+        kafka_record(envelope("accounts", "c", after=user(3, "u3@x.io"), lsn=3), 3),
+    ]), 30, storage_root, "run-1")
+    assert [r.kafka_offset for r in lake.sql(f"SELECT kafka_offset FROM {BRONZE}").collect()] == [1]
+    dead = {r["offset"]: (r["error_class"], r["error"]) for r in _dlq_lines(result["dlq_files"])}
+    assert dead == {2: ("UNKNOWN_TABLE", "source table users\\ is not in the pipeline catalog"),
+                    3: ("UNKNOWN_TABLE", "source table accounts is not in the pipeline catalog")}

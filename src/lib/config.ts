@@ -22,8 +22,8 @@ export interface Profile {
   connect: {url: string; connector: string; slot: string; publication: string; tables: string[]}
   storage: {root: string}
   ports: {postgres: number; kafka: number; controller: number; connect: number}
-  /** Warning thresholds of `health` and `status`: replication-slot lag, and how old a lake table's data may get (two hourly runs). */
-  health: {slotLagWarnBytes: number; freshnessWarnSec: number}
+  /** Warning thresholds: the slot holds more WAL than this or its oldest held change is older (`health`, `status`), and how old a lake table's data may get (`status`; two hourly runs). */
+  health: {slotLagWarnBytes: number; slotLagWarnSeconds: number; freshnessWarnSec: number}
   /** Glue job names per catalog job and the prefix of their log groups (aws); filled from Terraform outputs after deploy. */
   glue: {jobNames: Record<string, string>; logGroupPrefix: string}
   /** Where `deploy` finds the Terraform root module and which envs/<env>.tfvars it applies (aws). */
@@ -70,7 +70,7 @@ function defaults(target: TargetName, stateDir: string, ports: Ports): Resolving
     // empty: the target's default (LocalTarget: {stateDir}/lake; aws: the bucket deploy stores)
     storage: {root: ''},
     ports,
-    health: {slotLagWarnBytes: 64 * 1024 * 1024, freshnessWarnSec: 2 * 3600},
+    health: {slotLagWarnBytes: 64 * 1024 * 1024, slotLagWarnSeconds: 300, freshnessWarnSec: 2 * 3600},
     glue: {
       jobNames: Object.fromEntries(jobNames().map((j) => [j, j])),
       // Glue's own log groups when a job sets no --custom-logGroup-prefix.

@@ -167,14 +167,34 @@ export function countStatuses(rules: RuleResult[]): StatusCounts {
   return counts
 }
 
-/** Past reports under {root}/dq/results/, newest first. */
-export async function listReports(store: ObjectStore, limit: number): Promise<DqHistoryEntry[]> {
+/** A report as the job writes it, or why it is not one. */
+function parseReport(text: string): DqReport | string {
+  let report: unknown
+  try {
+    report = JSON.parse(text)
+  } catch (error) {
+    return `is not JSON (${firstLine((error as Error).message)})`
+  }
+  const r = report as Partial<DqReport> | null
+  if (typeof r !== 'object' || r === null || typeof r.run_id !== 'string' || typeof r.started_at !== 'string' || typeof r.finished_at !== 'string' || typeof r.passed !== 'boolean' || !Array.isArray(r.rules)) return 'is not a data-quality report (run_id, started_at, finished_at, passed, rules)'
+  if (!r.rules.every((rule) => typeof rule === 'object' && rule !== null && ['error', 'fail', 'pass', 'warn'].includes(rule.status) && typeof rule.name === 'string')) return 'has a rule without a name or a known status'
+  return r as DqReport
+}
+
+/** Past reports under {root}/dq/results/, newest first; one that cannot be read is named in a warning and skipped. */
+export async function listReports(store: ObjectStore, limit: number, onWarn: (message: string) => void = () => undefined): Promise<DqHistoryEntry[]> {
+  await store.checkRoot()
   const objects = []
   for await (const o of store.list(RESULTS_PREFIX)) if (o.key.endsWith('.json')) objects.push(o)
   objects.sort((a, b) => b.modified.getTime() - a.modified.getTime())
   const entries: DqHistoryEntry[] = []
-  for (const o of objects.slice(0, limit)) {
-    const report = JSON.parse(await readText(store, o.key)) as DqReport
+  for (const o of objects) {
+    if (entries.length >= limit) break
+    const report = parseReport(await readText(store, o.key))
+    if (typeof report === 'string') {
+      onWarn(`Data-quality report ${o.key} ${report}: skipped`)
+      continue
+    }
     entries.push({
       runId: report.run_id,
       startedAt: report.started_at,

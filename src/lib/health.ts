@@ -22,10 +22,11 @@ const failed = (component: HealthCheck['component'], check: string, error: unkno
 async function postgresChecks(target: Target): Promise<HealthCheck[]> {
   const {slot} = target.profile.connect
   const warnAt = target.profile.health.slotLagWarnBytes
+  const warnAfter = target.profile.health.slotLagWarnSeconds
   try {
     const db = await target.dbCredentials()
     return await withPostgres(db, async (client) => {
-      const info = await slotInfo(client, slot)
+      const info = await slotInfo(client, slot, target.profile.connect.publication)
       const checks: HealthCheck[] = [{component: 'postgres', check: 'reachable', status: 'ok', detail: `${db.host}:${db.port}/${db.database}`}]
       if (!info.exists) {
         checks.push({component: 'postgres', check: `slot ${slot}`, status: 'fail', detail: 'replication slot does not exist (register the connector)'})
@@ -33,7 +34,9 @@ async function postgresChecks(target: Target): Promise<HealthCheck[]> {
       }
       checks.push({component: 'postgres', check: `slot ${slot} active`, status: info.active ? 'ok' : 'fail', detail: info.active ? 'a consumer is attached' : 'no consumer attached: WAL is retained'})
       const lag = info.lagBytes ?? 0
-      checks.push({component: 'postgres', check: 'slot lag', status: lag > warnAt ? 'warn' : 'ok', detail: `${formatBytes(lag)} (warn above ${formatBytes(warnAt)})`})
+      const behind = info.lagSeconds === null ? 'time behind unknown' : `${info.lagSeconds} s behind`
+      const late = lag > warnAt || (info.lagSeconds ?? 0) > warnAfter
+      checks.push({component: 'postgres', check: 'slot lag', status: late ? 'warn' : 'ok', detail: `${formatBytes(lag)}, ${behind} (warn above ${formatBytes(warnAt)} or ${warnAfter} s)`})
       return checks
     })
   } catch (error) {

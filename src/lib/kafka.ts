@@ -109,8 +109,10 @@ export async function readTopic(brokers: string[], topic: string, options: ReadO
         if (idleTimer) clearTimeout(idleTimer)
         idleTimer = setTimeout(resolve, options.idleMs)
       }
-      arm()
+      // The quiet spell is counted from the group join: on a broker with Kafka's default
+      // group.initial.rebalance.delay.ms the join alone takes 3 s, and nothing can arrive before it.
       consumer.on(consumer.events.GROUP_JOIN, () => {
+        arm()
         const from = options.from
         if (from === 'end') for (const o of ends) consumer.seek({topic, partition: o.partition, offset: o.high})
         else if (from !== 'beginning') for (const [partition, offset] of Object.entries(from)) consumer.seek({topic, partition: Number(partition), offset})

@@ -28,20 +28,55 @@ export interface SlotInfo {
   exists: boolean
   active: boolean
   lagBytes: number | null
+  /** How long ago the oldest change the slot still holds for its consumer was committed; null when unknown. */
+  lagSeconds: number | null
+  /** WAL kept on disk for the slot (what a stuck slot fills the disk with). */
   walRetainedBytes: number | null
 }
 
-export async function slotInfo(client: Client, slot: string): Promise<SlotInfo> {
-  const res = await client.query<{active: boolean; lag: string | null; retained: string | null}>(
-    `SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag,
-            pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text AS retained
-       FROM pg_replication_slots WHERE slot_name = $1`,
+// pgoutput's BEGIN message: 'B', Int64 final LSN, Int64 commit time (microseconds since 2000-01-01 UTC), Int32 xid.
+const PG_EPOCH_MS = Date.UTC(2000, 0, 1)
+
+/**
+ * The slot's lag in bytes and in time. In time: with a consumer attached, the walsender's flush_lag;
+ * without one, the commit time of the oldest transaction it still holds, peeked (not consumed) from
+ * the slot through its own publication.
+ */
+export async function slotInfo(client: Client, slot: string, publication?: string): Promise<SlotInfo> {
+  const res = await client.query<{active: boolean; lag: string | null; retained: string | null; flush_lag: string | null}>(
+    `SELECT s.active, pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::text AS lag,
+            pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::text AS retained,
+            EXTRACT(EPOCH FROM r.flush_lag)::text AS flush_lag
+       FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid
+      WHERE s.slot_name = $1`,
     [slot],
   )
-  if (res.rowCount === 0) return {slot, exists: false, active: false, lagBytes: null, walRetainedBytes: null}
+  if (res.rowCount === 0) return {slot, exists: false, active: false, lagBytes: null, lagSeconds: null, walRetainedBytes: null}
   const row = res.rows[0]
   const num = (v: string | null): number | null => (v === null ? null : Number(v))
-  return {slot, exists: true, active: row.active, lagBytes: num(row.lag), walRetainedBytes: num(row.retained)}
+  const base = {slot, exists: true, lagBytes: num(row.lag), walRetainedBytes: num(row.retained)}
+  if (row.active) return {...base, active: true, lagSeconds: row.flush_lag === null ? 0 : Math.round(Number(row.flush_lag))}
+  return {...base, active: false, lagSeconds: publication ? await oldestHeldChange(client, slot, publication) : null}
+}
+
+async function oldestHeldChange(client: Client, slot: string, publication: string): Promise<number | null> {
+  try {
+    await client.query("SET statement_timeout = '10s'")
+    const peek = await client.query<{data: Buffer}>(
+      "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, 1, 'proto_version', '1', 'publication_names', $2) LIMIT 1",
+      [slot, publication],
+    )
+    const begin = peek.rows[0]?.data
+    if (!begin) return 0
+    if (begin[0] !== 0x42) return null
+    const committedMs = PG_EPOCH_MS + Number(begin.readBigInt64BE(9) / 1000n)
+    return Math.max(0, Math.round((Date.now() - committedMs) / 1000))
+  } catch {
+    // no replication privilege, or decoding a long backlog took too long
+    return null
+  } finally {
+    await client.query('RESET statement_timeout').catch(() => undefined)
+  }
 }
 
 /** The subset of `schema.table` names that do not exist. */

@@ -1,6 +1,7 @@
-import {createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import {dirname, join, relative, sep} from 'node:path'
+import {closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
+import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
 import type {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
 import {fileURLToPath} from 'node:url'
 
 import {CdcError, firstLine, usageError} from './errors'
@@ -26,6 +27,22 @@ export interface ObjectStore {
   write(key: string, body: Buffer | string): Promise<void>
   delete(key: string): Promise<void>
   exists(key: string): Promise<boolean>
+  /** Copy an object, streamed (or server-side): never loaded whole. */
+  copy(from: string, to: string): Promise<void>
+  /** Fails with one line when the root itself is missing (a local directory that does not exist). */
+  checkRoot(): Promise<void>
+}
+
+/**
+ * A key is a relative path below the root: no empty, `.` or `..` segment, no leading `/` or `\`. A key
+ * built from data (a DLQ record's dlq_file, say) can then never name anything outside the root.
+ */
+export function checkKey(key: string): string {
+  const segments = key.split('/')
+  if (key === '' || isAbsolute(key) || key.includes('\\') || key.includes('\0') || segments.some((s, i) => s === '..' || s === '.' || (s === '' && i < segments.length - 1))) {
+    throw new CdcError(`"${key}" is not a key below the storage root (relative, no . or .. segments)`, {code: 'BAD_KEY', exit: 2})
+  }
+  return key
 }
 
 /** A whole (small) object as UTF-8 text: reports, manifests, ledger chunks. */
@@ -39,13 +56,26 @@ class LocalStore implements ObjectStore {
   private readonly dir: string
 
   constructor(readonly root: string) {
-    this.dir = root.startsWith('file://') ? fileURLToPath(root) : root
+    this.dir = resolve(root.startsWith('file://') ? fileURLToPath(root) : root)
+  }
+
+  /** The file of a key; a key that resolves outside the root is refused, whatever it is made of. */
+  private path(key: string): string {
+    const path = resolve(this.dir, checkKey(key))
+    if (!path.startsWith(this.dir + sep)) throw new CdcError(`"${key}" resolves outside the storage root ${this.root}`, {code: 'BAD_KEY', exit: 2})
+    return path
+  }
+
+  async checkRoot(): Promise<void> {
+    if (!existsSync(this.dir) || !statSync(this.dir).isDirectory()) {
+      throw new CdcError(`The storage root ${this.root} does not exist`, {code: 'STORAGE_ROOT_MISSING', exit: 2, actions: ['check storage.root in cdcctl.config.json or CDCCTL_STORAGE_ROOT', 'run the pipeline\'s jobs once (they create it)']})
+    }
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     const base = join(this.dir, prefix)
     const start = existsSync(base) && statSync(base).isDirectory() ? base : dirname(base)
-    if (!existsSync(start)) return
+    if (!existsSync(start) || !(start === this.dir || start.startsWith(this.dir + sep))) return
     const walk = function* (dir: string): Generator<string> {
       for (const entry of readdirSync(dir, {withFileTypes: true}).sort((a, b) => a.name.localeCompare(b.name))) {
         const path = join(dir, entry.name)
@@ -62,25 +92,60 @@ class LocalStore implements ObjectStore {
   }
 
   async read(key: string): Promise<Readable> {
-    const path = join(this.dir, key)
+    const path = this.path(key)
     if (!existsSync(path)) throw new CdcError(`No object ${key} under ${this.root}`, {code: 'OBJECT_NOT_FOUND'})
     return createReadStream(path)
   }
 
+  /** Written to a temporary file, fsynced, renamed over the key, and the rename fsynced: a crash leaves the old object or the whole new one. */
   async write(key: string, body: Buffer | string): Promise<void> {
-    const path = join(this.dir, key)
+    const path = this.path(key)
+    const tmp = this.tmpBeside(path)
+    const fd = openSync(tmp, 'w')
+    try {
+      writeSync(fd, typeof body === 'string' ? Buffer.from(body) : body)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    this.commit(tmp, path)
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    const source = this.path(from)
+    const path = this.path(to)
+    const tmp = this.tmpBeside(path)
+    await pipeline(createReadStream(source), createWriteStream(tmp))
+    const fd = openSync(tmp, 'r')
+    try {
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    this.commit(tmp, path)
+  }
+
+  private tmpBeside(path: string): string {
     mkdirSync(dirname(path), {recursive: true})
-    const tmp = join(dirname(path), `.tmp-${process.pid}-${Date.now()}`)
-    writeFileSync(tmp, body)
+    return join(dirname(path), `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`)
+  }
+
+  private commit(tmp: string, path: string): void {
     renameSync(tmp, path)
+    const dir = openSync(dirname(path), 'r')
+    try {
+      fsyncSync(dir)
+    } finally {
+      closeSync(dir)
+    }
   }
 
   async delete(key: string): Promise<void> {
-    rmSync(join(this.dir, key), {force: true})
+    rmSync(this.path(key), {force: true})
   }
 
   async exists(key: string): Promise<boolean> {
-    return existsSync(join(this.dir, key))
+    return existsSync(this.path(key))
   }
 }
 
@@ -105,6 +170,10 @@ class S3Store implements ObjectStore {
     return new CdcError(`S3 ${action} s3://${this.bucket}/${this.prefix}${key} failed: ${firstLine((error as Error).message)}`, {code: 'S3_ERROR', actions: ['check AWS_PROFILE / AWS_REGION and the bucket policy'], cause: error})
   }
 
+  async checkRoot(): Promise<void> {
+    // A missing bucket is S3's NoSuchBucket on the first list or read, already one line.
+  }
+
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     const {s3, client} = await this.client()
     let token: string | undefined
@@ -119,6 +188,7 @@ class S3Store implements ObjectStore {
 
   async read(key: string): Promise<Readable> {
     const {s3, client} = await this.client()
+    checkKey(key)
     const res = await client.send(new s3.GetObjectCommand({Bucket: this.bucket, Key: this.prefix + key})).catch((e: unknown) => {
       throw this.fail('read', key, e)
     })
@@ -127,6 +197,7 @@ class S3Store implements ObjectStore {
 
   async write(key: string, body: Buffer | string): Promise<void> {
     const {s3, client} = await this.client()
+    checkKey(key)
     await client.send(new s3.PutObjectCommand({Bucket: this.bucket, Key: this.prefix + key, Body: body})).catch((e: unknown) => {
       throw this.fail('write', key, e)
     })
@@ -134,13 +205,25 @@ class S3Store implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     const {s3, client} = await this.client()
+    checkKey(key)
     await client.send(new s3.DeleteObjectCommand({Bucket: this.bucket, Key: this.prefix + key})).catch((e: unknown) => {
       throw this.fail('delete', key, e)
     })
   }
 
+  async copy(from: string, to: string): Promise<void> {
+    const {s3, client} = await this.client()
+    checkKey(from)
+    checkKey(to)
+    const source = `${this.bucket}/${(this.prefix + from).split('/').map(encodeURIComponent).join('/')}`
+    await client.send(new s3.CopyObjectCommand({Bucket: this.bucket, Key: this.prefix + to, CopySource: source})).catch((e: unknown) => {
+      throw this.fail('copy', from, e)
+    })
+  }
+
   async exists(key: string): Promise<boolean> {
     const {s3, client} = await this.client()
+    checkKey(key)
     try {
       await client.send(new s3.HeadObjectCommand({Bucket: this.bucket, Key: this.prefix + key}))
       return true

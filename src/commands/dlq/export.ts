@@ -18,7 +18,7 @@ export default class DlqExport extends BaseCommand<typeof DlqExport, DlqExportRe
   }
 
   async run(): Promise<DlqExportResult> {
-    const result = await exportRecords(new DlqStore(this.target().store()), toFilter(this.flags), this.flags.out, this.flags.limit)
+    const result = await exportRecords(new DlqStore(this.target().store(), {onWarn: (m) => this.warn(m)}), toFilter(this.flags), this.flags.out, this.flags.limit)
     this.say(`Exported ${result.records} record(s) to ${result.file}. Correct them, then: cdcctl dlq replay --from-file ${this.flags.out}`)
     return result
   }

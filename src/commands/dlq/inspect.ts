@@ -31,7 +31,7 @@ export default class DlqInspect extends BaseCommand<typeof DlqInspect, DlqInspec
 
   async run(): Promise<DlqInspectResult> {
     const records: InspectedRecord[] = []
-    for await (const {file, line, record: r} of new DlqStore(this.target().store()).records(toFilter(this.flags))) {
+    for await (const {file, line, record: r} of new DlqStore(this.target().store(), {onWarn: (m) => this.warn(m)}).records(toFilter(this.flags))) {
       if (records.length >= this.flags.limit) break
       // base64 values are shown decoded when they are text after all, else as base64.
       const value = r.encoding === 'base64' ? (decode(r.value, 'base64')?.toString('utf8') ?? null) : r.value

@@ -13,7 +13,7 @@ export default class DlqList extends BaseCommand<typeof DlqList, DlqListResult> 
   static flags = {...filterFlags}
 
   async run(): Promise<DlqListResult> {
-    const stats = await dlqStats(new DlqStore(this.target().store()), toFilter(this.flags))
+    const stats = await dlqStats(new DlqStore(this.target().store(), {onWarn: (m) => this.warn(m)}), toFilter(this.flags))
     if (stats.total === 0) {
       this.say('The dead-letter queue is empty.')
       return stats

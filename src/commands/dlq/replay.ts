@@ -34,7 +34,7 @@ export default class DlqReplay extends BaseCommand<typeof DlqReplay, DlqReplayRe
 
   async run(): Promise<DlqReplayResult> {
     const target = this.target()
-    const dlq = new DlqStore(target.store())
+    const dlq = new DlqStore(target.store(), {onWarn: (m) => this.warn(m)})
     const options = {
       filter: toFilter(this.flags),
       fromFile: this.flags['from-file'],
@@ -43,6 +43,7 @@ export default class DlqReplay extends BaseCommand<typeof DlqReplay, DlqReplayRe
       rate: this.flags.rate,
       maxAttempts: this.flags['max-attempts'],
       force: this.flags.force,
+      onWarn: (m: string) => this.warn(m),
     }
     if (!this.flags['dry-run'] && !this.flags.yes) {
       const preview = await replay(dlq, target.kafkaBrokers(), {...options, dryRun: true})
@@ -55,6 +56,7 @@ export default class DlqReplay extends BaseCommand<typeof DlqReplay, DlqReplayRe
       onProgress: (p) => progress.update(`sent ${p.sent}/${p.total} at ${Math.round(p.perSecond)}/s${p.etaSec === null ? '' : `, ETA ${p.etaSec}s`}`),
     })
     progress.stop()
+    if (result.alreadyReplayed > 0) this.warn(`${result.alreadyReplayed} record(s) of ${options.fromFile} were replayed by an earlier run and were not sent again`)
     if (result.skippedExhausted > 0) this.warn(`${result.skippedExhausted} record(s) were replayed ${options.maxAttempts} time(s) already and were skipped (--force replays them)`)
     if (result.dryRun) {
       this.say(`Would replay ${result.selected} record(s); nothing sent.`)

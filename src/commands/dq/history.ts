@@ -17,7 +17,7 @@ export default class DqHistory extends BaseCommand<typeof DqHistory, DqHistoryRe
   }
 
   async run(): Promise<DqHistoryResult> {
-    const runs = await listReports(this.target().store(), this.flags.limit)
+    const runs = await listReports(this.target().store(), this.flags.limit, (m) => this.warn(m))
     if (runs.length === 0) {
       this.say('No data-quality reports yet. Try: cdcctl dq check')
     } else {

@@ -140,6 +140,6 @@ function safeJson(text: string): unknown {
 }
 
 function describeFetchError(error: unknown): string {
-  const cause = (error as {cause?: {code?: string}}).cause
-  return cause?.code ?? (error as Error).name ?? 'network error'
+  const cause = (error as {cause?: {code?: string; message?: string}}).cause
+  return cause?.code ?? cause?.message ?? (error as Error).name ?? 'network error'
 }

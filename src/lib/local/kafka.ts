@@ -2,14 +2,22 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {connect as tcpConnect} from 'node:net'
 
+import type {Profile} from '../config'
 import {type Component} from './component'
 import {JvmComponent, kafkaClasspath, writeProperties} from './jvm'
 import {run} from './process'
+
+/** Broker settings to change: a value replaces the local stack's, null leaves Kafka's own default. */
+export type BrokerOverrides = Record<string, number | string | null>
 
 export class KafkaComponent extends JvmComponent implements Component {
   readonly name = 'kafka' as const
   readonly port = this.profile.ports.kafka
   readonly endpoint = `127.0.0.1:${this.profile.ports.kafka}`
+
+  constructor(profile: Profile, private readonly overrides: BrokerOverrides = {}) {
+    super(profile)
+  }
 
   protected componentName(): 'kafka' {
     return 'kafka'
@@ -27,7 +35,7 @@ export class KafkaComponent extends JvmComponent implements Component {
     const dataDir = this.ensureDir(this.dir('data'))
     const props = this.dir('server.properties')
     const {kafka, controller} = this.profile.ports
-    writeProperties(props, {
+    const settings: Record<string, number | string | null> = {
       'process.roles': 'broker,controller',
       'node.id': 1,
       'controller.quorum.bootstrap.servers': `127.0.0.1:${controller}`,
@@ -42,8 +50,11 @@ export class KafkaComponent extends JvmComponent implements Component {
       'transaction.state.log.min.isr': 1,
       'share.coordinator.state.topic.replication.factor': 1,
       'share.coordinator.state.topic.min.isr': 1,
+      // Kafka's default (3 s, as on AWS) delays every group's first join; one local broker has no one to wait for.
       'group.initial.rebalance.delay.ms': 0,
-    })
+      ...this.overrides,
+    }
+    writeProperties(props, Object.fromEntries(Object.entries(settings).filter((e): e is [string, number | string] => e[1] !== null)))
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       const cp = kafkaClasspath()
       const clusterId = run('kafka random-uuid', 'java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid']).trim().split('\n').pop() as string
