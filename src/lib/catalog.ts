@@ -14,6 +14,7 @@ export const CATALOG_FILE = join(PACKAGE_ROOT, 'pipeline.yaml')
 /** Values a target fills in for a job; the user never passes them. */
 export type Provided =
   | 'catalog'
+  | 'db_ca_file'
   | 'db_credentials_file'
   | 'db_host'
   | 'db_name'
@@ -63,11 +64,12 @@ export interface OrchestrationTask {
 
 export interface Catalog {
   version: 1
-  source: {database: string; schema: string; topic_prefix: string; signal_table: string; heartbeat_table: string}
+  source: {database: string; schema: string; topic_prefix: string; signal_table: string; heartbeat_table: string; roles: {replication: string; quality: string}}
   lake: {namespace: string; bronze: string}
   tables: Record<string, TableSpec>
   gold: Record<string, {key: string; reads: string[]; builder: string}>
   connect: {secret_env: Record<string, {env: string; secret_key: string}>}
+  tls: {rds_ca_bundle_url: string; connect_root_cert: string; job_ca_file: string}
   job_arguments: Record<string, ArgumentSpec>
   jobs: Record<string, JobSpec>
   orchestration: {dag_id: string; schedule: string; tasks: OrchestrationTask[]; notify: string; cleanup: string}

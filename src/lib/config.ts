@@ -17,7 +17,8 @@ export interface Profile {
   /** Where local state lives: Postgres/Kafka data, logs, run records, generated local credentials. */
   stateDir: string
   /** password: CDCCTL_DB_PASSWORD or the config file; otherwise the target reads it (local file, Secrets Manager). */
-  postgres: {host: string; port: number; database: string; user: string; password?: Secret; secretName: string}
+  /** caFile: the CA bundle the server is verified against on aws (default {stateDir}/tls/rds-ca.pem, fetched when missing). */
+  postgres: {host: string; port: number; database: string; user: string; password?: Secret; secretName: string; caFile: string}
   kafka: {brokers: string[]; partitions: number; replicationFactor: number}
   connect: {url: string; connector: string; slot: string; publication: string; tables: string[]}
   storage: {root: string}
@@ -58,7 +59,7 @@ function defaults(target: TargetName, stateDir: string, ports: Ports): Resolving
     region: DEFAULT_REGION,
     runtime: 'native',
     stateDir,
-    postgres: {host: '127.0.0.1', port: ports.postgres, database: source.database, user: 'cdc', password: undefined, secretName: 'db-credentials'},
+    postgres: {host: '127.0.0.1', port: ports.postgres, database: source.database, user: 'cdc', password: undefined, secretName: 'db-credentials', caFile: join(stateDir, 'tls', 'rds-ca.pem')},
     kafka: {brokers: [`127.0.0.1:${ports.kafka}`], partitions: 3, replicationFactor: 1},
     connect: {
       url: `http://127.0.0.1:${ports.connect}`,
@@ -137,6 +138,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ProfileInput {
     user: env.CDCCTL_DB_USER,
     password: env.CDCCTL_DB_PASSWORD,
     secretName: env.CDCCTL_DB_SECRET_NAME,
+    caFile: env.CDCCTL_DB_CA_FILE,
   }
   const set = Object.fromEntries(Object.entries(pg).filter(([, v]) => v !== undefined))
   if (Object.keys(set).length > 0) o.postgres = set

@@ -1,12 +1,23 @@
+import {readFileSync} from 'node:fs'
+
 import type {Client} from 'pg'
 
 import {CdcError, firstLine} from './errors'
 import type {DbCredentials} from './targets/types'
 
-/** Open a connection (pg loads lazily), run fn, always close. */
+/**
+ * Open a connection (pg loads lazily), run fn, always close. Always TLS with verify-full: the server's
+ * certificate must chain to `db.caFile` and name the host (RDS forces TLS; the local stack too).
+ */
 export async function withPostgres<T>(db: DbCredentials, fn: (client: Client) => Promise<T>): Promise<T> {
   const {Client: PgClient} = await import('pg')
-  const client = new PgClient({host: db.host, port: db.port, database: db.database, user: db.username, password: db.password.reveal(), connectionTimeoutMillis: 5000})
+  let ca: string
+  try {
+    ca = readFileSync(db.caFile, 'utf8')
+  } catch (error) {
+    throw new CdcError(`Cannot verify PostgreSQL at ${db.host}:${db.port}: its CA certificates ${db.caFile} are not readable (${firstLine((error as Error).message)})`, {code: 'POSTGRES_CA_MISSING', actions: ['cdcctl local up (makes the local CA)', 'set postgres.caFile to the CA bundle of the server']})
+  }
+  const client = new PgClient({host: db.host, port: db.port, database: db.database, user: db.username, password: db.password.reveal(), connectionTimeoutMillis: 5000, ssl: {ca, rejectUnauthorized: true}})
   try {
     await client.connect()
   } catch (error) {

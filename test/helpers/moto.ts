@@ -1,5 +1,7 @@
-import {type ChildProcess, spawn} from 'node:child_process'
+import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
 import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {ROOT} from './cli'
@@ -42,6 +44,17 @@ function launch(port: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   })
 }
 
+/**
+ * Emulator gap: the aws target verifies RDS against Amazon's CA bundle, fetched from AWS's trust store,
+ * which this machine cannot reach, and no database answers behind moto; a self-signed CA stands in.
+ */
+function standInCa(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cdcctl-ca-'))
+  const pem = join(dir, 'rds-ca.pem')
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=stand-in RDS CA', '-keyout', join(dir, 'ca.key'), '-out', pem], {stdio: 'ignore'})
+  return pem
+}
+
 /** A real moto server (from the project's .venv): the AWS APIs the aws target calls, on loopback. */
 export async function startMoto(serverEnv: NodeJS.ProcessEnv = {}): Promise<Moto> {
   let child: ChildProcess | undefined
@@ -57,7 +70,7 @@ export async function startMoto(serverEnv: NodeJS.ProcessEnv = {}): Promise<Moto
   const running = child
   return {
     url,
-    env: {AWS_ENDPOINT_URL: url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'ap-south-1', AWS_PROFILE: ''},
+    env: {AWS_ENDPOINT_URL: url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'ap-south-1', AWS_PROFILE: '', CDCCTL_DB_CA_FILE: standInCa()},
     stop: async () => {
       running.kill('SIGTERM')
     },

@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {pidAlive} from '../../src/lib/local/process'
+import {localCaFile} from '../../src/lib/local/tls'
 import {Secret} from '../../src/lib/redact'
 import {withPostgres} from '../../src/lib/postgres'
 import {cdcctl, isOneLineError, json, ROOT} from '../helpers/cli'
@@ -56,7 +57,7 @@ describe('the local stack from any checkout', function () {
   }
   const password = (state: string): string => (JSON.parse(readFileSync(join(state, 'secrets', 'postgres.json'), 'utf8')) as {password: string}).password
   const query = async (state: string, port: number, sql: string): Promise<Record<string, unknown>> =>
-    withPostgres({host: '127.0.0.1', port, database: 'cdc_demo', username: 'cdc', password: new Secret(password(state))}, async (c) => (await c.query(sql)).rows[0] as Record<string, unknown>)
+    withPostgres({host: '127.0.0.1', port, database: 'cdc_demo', username: 'cdc', password: new Secret(password(state)), caFile: localCaFile(state)}, async (c) => (await c.query(sql)).rows[0] as Record<string, unknown>)
 
   before(async function () {
     this.timeout(120_000)

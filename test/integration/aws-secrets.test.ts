@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -48,5 +48,14 @@ describe('aws profile: db-credentials from Secrets Manager (moto server)', funct
     expect(report.status).to.equal(1)
     expect(report.result.checks.find((c) => c.component === 'postgres')?.detail).to.contain('127.0.0.1:1')
     expect(res.stdout + res.stderr).to.not.contain(password)
+  })
+
+  it('without the RDS CA bundle, and with AWS\'s trust store out of reach, the error names the file and the URL', async () => {
+    const missing = join(cwd, 'no-such-dir', 'rds-ca.pem')
+    // this machine reaches no AWS endpoint, so the fetch fails as it would behind a proxy that blocks it
+    const res = await cdcctl(['health', '--profile', 'aws', '--json'], {cwd, env: {...moto.env, CDCCTL_DB_CA_FILE: missing, CDCCTL_KAFKA_BROKERS: '127.0.0.1:2'}})
+    const postgres = json<{result: {checks: {component: string; detail: string}[]}}>(res).result.checks.find((c) => c.component === 'postgres')
+    expect(postgres?.detail).to.contain(missing).and.to.contain('truststore.pki.rds.amazonaws.com')
+    expect(existsSync(missing)).to.equal(false)
   })
 })

@@ -204,7 +204,7 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
 
     const pyIn = (dir: string, prefix: string) => (existsSync(join(ROOT, dir)) ? readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.py')).map((f) => `${prefix}/${f}`) : [])
     const scripts = [...pyIn('glue-jobs', 'scripts'), ...pyIn(join('airflow', 'dags'), 'dags')]
-    expect(result.upload?.uploaded).to.include.members([...scripts, 'scripts/cdc_lake.zip'])
+    expect(result.upload?.uploaded).to.include.members([...scripts, 'scripts/cdc_lake.zip', 'scripts/rds-ca.pem'])
     expect(result.upload?.unchanged).to.deep.equal([])
     expect(await objectKeys()).to.include.members([...scripts, 'scripts/cdc_lake.zip', 'scripts/.manifest.json'])
   })

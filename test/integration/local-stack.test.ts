@@ -1,11 +1,11 @@
 import {expect} from 'chai'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {Profile} from '../../src/lib/config'
-import {cdcctl, isOneLineError, json} from '../helpers/cli'
+import {cdcctl, isOneLineError, json, ROOT} from '../helpers/cli'
 import {localStack} from '../helpers/stack'
 
 type Components = {result: {components: {component: string; state: string; pid: number | null; port: number}[]}}
@@ -76,6 +76,9 @@ describe('local stack', function () {
     const res = json<{result: {config: Record<string, string>}}>(await cdcctl(['connector', 'register', '--dry-run', '--json'], {env: {CDCCTL_RUNTIME: 'docker'}}))
     expect(res.result.config['database.password']).to.equal('${env:CDC_DB_PASSWORD}')
     expect(res.result.config['database.hostname']).to.equal('${env:CDC_DB_HOST}')
+    // verify-full against the local CA, which the compose Connect mounts where the config names it
+    expect(res.result.config['database.sslmode']).to.equal('verify-full')
+    expect(readFileSync(join(ROOT, 'docker', 'docker-compose.yml'), 'utf8')).to.contain(`/ca.pem:${res.result.config['database.sslrootcert']}:ro`)
   })
 
   it('logs prints the tail of a component log', async () => {

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {sourceTables, topicFor} from '../../src/lib/catalog'
+import {catalog, sourceTables, topicFor} from '../../src/lib/catalog'
 import {loadProfile} from '../../src/lib/config'
 import {buildConnectorConfig, SLOT_NAME} from '../../src/lib/connect/debezium'
 import {AwsTarget} from '../../src/lib/targets/aws'
@@ -15,10 +15,12 @@ describe('Debezium connector config', () => {
     expect(config['database.password']).to.equal('${file:/x/connect.properties:password}')
   })
 
-  it('on aws refers to the Connect task environment for every database setting, reading no secret', async () => {
-    const aws = await new AwsTarget({...profile, name: 'aws', target: 'aws'}).connectorDatabase()
-    expect(aws['database.password']).to.equal('${env:CDC_DB_PASSWORD}')
-    expect(Object.values(aws).every((v) => /^\$\{env:[A-Z_]+\}$/.test(v))).to.equal(true)
+  it('on aws refers to the Connect task environment for every database setting, reading no secret, and verifies RDS', async () => {
+    const {'database.sslmode': sslmode, 'database.sslrootcert': root, ...settings} = await new AwsTarget({...profile, name: 'aws', target: 'aws'}).connectorDatabase()
+    expect(settings['database.password']).to.equal('${env:CDC_DB_PASSWORD}')
+    expect(Object.values(settings).every((v) => /^\$\{env:[A-Z_]+\}$/.test(v))).to.equal(true)
+    // the CA bundle the ECS task fetches at start (terraform/modules/ecs: ca_bundle_path)
+    expect([sslmode, root]).to.deep.equal(['verify-full', catalog().tls.connect_root_cert])
   })
 
   it('uses pgoutput, a dbz_ slot and the dbz_publication publication', () => {

@@ -26,8 +26,9 @@ def _read_secret(secret_name, region=None):
         raise SourceError(f"cannot read Secrets Manager secret {secret_name!r}: {type(exc).__name__}") from None
 
 
-def load_credentials(credentials_file=None, secret_name=None, region=None, **overrides):
-    """host, port, dbname, username, password: defaults < file or secret < explicit overrides."""
+def load_credentials(credentials_file=None, secret_name=None, region=None, sslrootcert=None, **overrides):
+    """host, port, dbname, username, password: defaults < file or secret < explicit overrides; and the
+    CA certificates the server is verified against (`sslrootcert`: the connection is verify-full)."""
     creds = dict(DEFAULTS)
     if credentials_file:
         try:
@@ -43,6 +44,9 @@ def load_credentials(credentials_file=None, secret_name=None, region=None, **ove
     creds.update({k: v for k, v in overrides.items() if v not in (None, "")})
     if not creds.get("password"):
         raise SourceError("no database password: pass --db-credentials-file or --db-secret-name")
+    if not sslrootcert:
+        raise SourceError("no CA certificates to verify the database against: pass --db-ssl-root-cert")
+    creds["sslrootcert"] = sslrootcert
     creds["port"] = int(creds["port"])
     return creds
 
@@ -57,8 +61,10 @@ def read_tables(creds, tables):
     from psycopg import sql
 
     try:
+        # verify-full, as every client of the pipeline: the certificate chains to sslrootcert and names the host
         conn = psycopg.connect(host=creds["host"], port=creds["port"], dbname=creds["dbname"],
-                               user=creds["username"], password=creds["password"], connect_timeout=5)
+                               user=creds["username"], password=creds["password"], connect_timeout=5,
+                               sslmode="verify-full", sslrootcert=creds["sslrootcert"])
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise SourceError(f"PostgreSQL at {describe(creds)} is not reachable: {first}") from None

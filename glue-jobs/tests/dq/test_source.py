@@ -2,6 +2,7 @@
 import functools
 import json
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from cdc_lake.dq import source
 
 REPO = Path(__file__).resolve().parents[3]
 CREDENTIALS = REPO / ".cdcctl" / "secrets" / "postgres.json"
+LOCAL_CA = str(REPO / ".cdcctl" / "tls" / "ca.pem")
 
 pytestmark = pytest.mark.skipif(not CREDENTIALS.is_file(), reason="local stack not started (no .cdcctl/secrets/postgres.json)")
 
@@ -24,16 +26,35 @@ def local_postgres():
 
 
 def test_reads_source_tables_in_one_consistent_transaction():
-    creds = source.load_credentials(str(CREDENTIALS), **local_postgres())
-    rows = source.read_tables(creds, {"public.users": ["id", "email"], "orders": ["id", "user_id"]})
+    import psycopg
+
+    creds = source.load_credentials(str(CREDENTIALS), sslrootcert=LOCAL_CA, **local_postgres())
+    connect = dict(host=creds["host"], port=creds["port"], dbname=creds["dbname"], user=creds["username"],
+                   password=creds["password"], sslmode="verify-full", sslrootcert=LOCAL_CA)
+    with psycopg.connect(**connect) as conn:  # a row of its own: no test's leftovers needed
+        user_id = conn.execute("INSERT INTO users (email) VALUES (%s) RETURNING id", [f"src-{uuid.uuid4().hex}@x.io"]).fetchone()[0]
+    try:
+        rows = source.read_tables(creds, {"public.users": ["id", "email"], "orders": ["id", "user_id"]})
+    finally:
+        with psycopg.connect(**connect) as conn:
+            conn.execute("DELETE FROM users WHERE id = %s", [user_id])
     assert set(rows) == {"public.users", "orders"}
     user_ids = {r[0] for r in rows["public.users"]}
-    assert user_ids, "the local source has no users: run cdcctl demo"
+    assert user_id in user_ids
     assert {r[1] for r in rows["orders"]} <= user_ids  # one snapshot: every order's user is there
 
 
+def test_the_connection_is_verified_against_the_ca_it_is_given(tmp_path):
+    other = tmp_path / "other-ca.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "k"),
+                    "-out", str(other), "-days", "1", "-subj", "/CN=not the local CA"], check=True, capture_output=True)
+    creds = source.load_credentials(str(CREDENTIALS), sslrootcert=str(other), **local_postgres())
+    with pytest.raises(source.SourceError, match="not reachable: .*certificate verify failed"):
+        source.read_tables(creds, {"public.users": ["id"]})
+
+
 def test_an_unknown_source_column_is_one_line_without_the_password():
-    creds = source.load_credentials(str(CREDENTIALS), **local_postgres())
+    creds = source.load_credentials(str(CREDENTIALS), sslrootcert=LOCAL_CA, **local_postgres())
     with pytest.raises(source.SourceError) as err:
         source.read_tables(creds, {"public.users": ["id", "no_such_column"]})
     message = str(err.value)
@@ -44,7 +65,7 @@ def test_an_unknown_source_column_is_one_line_without_the_password():
 def test_an_unreachable_database_is_one_line_naming_host_and_port(tmp_path):
     file = tmp_path / "pg.json"
     file.write_text(json.dumps({"password": "not-the-real-one"}))
-    creds = source.load_credentials(str(file), port="1")
+    creds = source.load_credentials(str(file), sslrootcert=LOCAL_CA, port="1")
     with pytest.raises(source.SourceError) as err:
         source.read_tables(creds, {"public.users": ["id"]})
     assert "127.0.0.1:1/cdc_demo is not reachable" in str(err.value)

@@ -126,6 +126,16 @@ export class ConnectClient {
     await this.request('PUT', `/connectors/${encodeURIComponent(name)}/resume`, undefined, [202])
   }
 
+  /** Stop the connector and its tasks (the state in which Connect lets its offsets be reset). */
+  async stop(name: string): Promise<void> {
+    await this.request('PUT', `/connectors/${encodeURIComponent(name)}/stop`, undefined, [202, 204])
+  }
+
+  /** Forget a stopped connector's committed source offsets. */
+  async resetOffsets(name: string): Promise<void> {
+    await this.request('DELETE', `/connectors/${encodeURIComponent(name)}/offsets`, undefined, [200, 202])
+  }
+
   async offsets(name: string): Promise<{offsets: {partition: Record<string, unknown>; offset: Record<string, unknown>}[]}> {
     return (await this.request<{offsets: {partition: Record<string, unknown>; offset: Record<string, unknown>}[]}>('GET', `/connectors/${encodeURIComponent(name)}/offsets`)).body
   }

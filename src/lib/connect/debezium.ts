@@ -26,8 +26,9 @@ export function buildConnectorConfig(profile: Profile, database: Record<string, 
     'topic.prefix': serverName,
     'slot.name': slot,
     'publication.name': publication,
-    // filtered: the publication holds exactly the captured tables, created by the connector.
-    'publication.autocreate.mode': 'filtered',
+    // The publication is made (and kept to the catalog's tables) by the database's admin before
+    // registration (src/lib/db-roles.ts): Debezium's own role owns no table, so it may not make one.
+    'publication.autocreate.mode': 'disabled',
     'table.include.list': [...tables, signalTable()].join(','),
     'snapshot.mode': 'initial',
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',

@@ -5,7 +5,7 @@ import type {Target} from '../targets/types'
 import type {ConnectClient, ConnectorStatus} from './client'
 
 /** Pause and resume are asynchronous in Connect: wait until the connector and its tasks reach `state`. */
-export async function waitForState(client: ConnectClient, name: string, state: 'PAUSED' | 'RUNNING', timeoutMs = 30_000): Promise<string> {
+export async function waitForState(client: ConnectClient, name: string, state: 'PAUSED' | 'RUNNING' | 'STOPPED', timeoutMs = 30_000): Promise<string> {
   await poll(async () => {
     const status = await client.status(name)
     if (!status) throw new CdcError(`Connector ${name} is not registered`, {code: 'CONNECTOR_NOT_FOUND', actions: ['cdcctl connector register']})
@@ -26,11 +26,18 @@ export interface DeleteResult {
 
 /**
  * Delete the connector and, with dropSlot, its replication slot (which otherwise keeps WAL until
- * dropped). The task releases the slot asynchronously after the delete, so the drop is retried while
- * the slot is still active.
+ * dropped) and its committed offsets: those name positions in the dropped slot, so a connector
+ * registered again under the name would refuse to start instead of taking a new snapshot. The task
+ * releases the slot asynchronously after the delete, so the drop is retried while the slot is active.
  */
 export async function deleteConnector(target: Target, name: string, dropSlot: boolean): Promise<DeleteResult> {
-  await target.connect().delete(name)
+  const client = target.connect()
+  if (dropSlot) {
+    await client.stop(name)
+    await waitForState(client, name, 'STOPPED')
+    await client.resetOffsets(name)
+  }
+  await client.delete(name)
   if (!dropSlot) return {connector: name, deleted: true, slotDropped: false}
   const {slot} = target.profile.connect
   const outcome = await withPostgres(await target.dbCredentials(), (client) =>

@@ -54,11 +54,7 @@ async function precheck(target: Target, config: Record<string, string>): Promise
     throw usageError(`Invalid slot.name "${slot}": it must be dbz_ followed by lowercase letters, digits or _ (at most 63 characters)`, ['use e.g. dbz_cdc_demo'])
   }
   const tables = config['table.include.list'].split(',').map((t) => t.trim()).filter((t) => t !== signalTable())
-  const missing = await withPostgres(await target.dbCredentials(), (client) => missingTables(client, tables)).catch((error: unknown) => {
-    // Validation through Connect reports connection problems with the field that caused them.
-    if (error instanceof CdcError && error.code === 'POSTGRES_UNREACHABLE') return []
-    throw error
-  })
+  const missing = await withPostgres(await target.dbCredentials(), (client) => missingTables(client, tables))
   if (missing.length > 0) {
     throw usageError(`table.include.list names ${missing.length === 1 ? 'a table' : 'tables'} that do not exist in ${config['database.dbname']}: ${missing.join(', ')}`, ['fix connect.tables in cdcctl.config.json or the --config file'])
   }
@@ -78,6 +74,8 @@ export async function registerConnector(target: Target, options: RegisterOptions
 
   step('checking slot name and tables')
   await precheck(target, config)
+  step('making the pipeline\'s database roles and publication')
+  await target.ensureDatabaseRoles()
   const client = target.connect()
   step('validating with Kafka Connect')
   const errors = await validateConfig(client, name, config)

@@ -9,7 +9,7 @@ import type {DeployEnvironment} from './environment'
 import {ecsServicesFrom, removeStoredOutputs, storeOutputs} from './outputs'
 import {type Preflight, preflight} from './preflight'
 import {planLine, type Steps} from './steps'
-import {collectArtifacts, type UploadResult, uploadArtifacts} from './upload'
+import {collectArtifacts, rdsCaArtifact, type UploadResult, uploadArtifacts} from './upload'
 
 export interface Prepared {
   preflight: Preflight
@@ -57,7 +57,7 @@ export async function applyPlan(profile: Profile, environment: DeployEnvironment
   if (options.upload) {
     const root = stored.profile.storage?.root ?? profile.storage.root
     if (!root) throw new CdcError('Terraform gave no data_lake_bucket output to upload the job scripts to', {code: 'NO_STORAGE_ROOT', actions: ['check terraform/outputs.tf', 'set storage.root in the profile']})
-    upload = await steps.run('upload', `uploading job scripts and DAGs to ${root}`, () => uploadArtifacts(openStore(root, region), collectArtifacts()), (u) => `${u.uploaded.length} uploaded, ${u.unchanged.length} unchanged`)
+    upload = await steps.run('upload', `uploading job scripts and DAGs to ${root}`, async () => uploadArtifacts(openStore(root, region), [...collectArtifacts(), await rdsCaArtifact(profile.postgres.caFile)]), (u) => `${u.uploaded.length} uploaded, ${u.unchanged.length} unchanged`)
   } else {
     steps.skip('upload', '--skip-upload')
   }

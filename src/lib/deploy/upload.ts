@@ -2,7 +2,9 @@ import {createHash} from 'node:crypto'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {catalog} from '../catalog'
 import {PACKAGE_ROOT} from '../paths'
+import {ensureRdsCaBundle} from '../rds-ca'
 import {type ObjectStore, readText} from '../storage'
 import {deterministicZip} from './zip'
 
@@ -28,6 +30,11 @@ export function collectArtifacts(root: string = PACKAGE_ROOT): Artifact[] {
   if (existsSync(join(jobs, 'cdc_lake'))) artifacts.push({key: 'scripts/cdc_lake.zip', body: deterministicZip(join(jobs, 'cdc_lake'), 'cdc_lake')})
   artifacts.push(...pyFiles(dags).map((f) => ({key: `dags/${f}`, body: readFileSync(join(dags, f))})))
   return artifacts
+}
+
+/** RDS's CA bundle for the Glue jobs that verify the source database (pipeline.yaml tls.job_ca_file). */
+export async function rdsCaArtifact(caFile: string): Promise<Artifact> {
+  return {key: `scripts/${catalog().tls.job_ca_file}`, body: readFileSync(await ensureRdsCaBundle(caFile))}
 }
 
 const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex')

@@ -13,6 +13,9 @@ export const localCredentialsFile = (stateDir: string): string => join(stateDir,
  */
 export const localSuperuserFile = (stateDir: string): string => join(stateDir, 'secrets', 'postgres-superuser.json')
 
+/** A pipeline role's password (pipeline.yaml source.roles), kept like the others. */
+export const localRoleFile = (stateDir: string, role: string): string => join(stateDir, 'secrets', `${role}.json`)
+
 export function ensureLocalPassword(stateDir: string, file = localCredentialsFile(stateDir)): string {
   const existing = readLocalPassword(file)
   if (existing !== undefined) return existing

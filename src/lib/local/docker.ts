@@ -5,10 +5,16 @@ import type {Profile} from '../config'
 import {CdcError, EXIT, firstLine, usageError} from '../errors'
 import {PACKAGE_ROOT} from '../paths'
 import type {ComponentState, LocalStack} from '../targets/types'
-import {ensureLocalPassword} from './credentials'
+import {catalog} from '../catalog'
+import {ensureLocalPassword, localRoleFile, localSuperuserFile} from './credentials'
+import {provisionDatabase} from './provision'
+import {ensureLocalTls} from './tls'
 
 /** The containerised local stack (docker/docker-compose.yml), for a profile with `runtime: docker`. */
 export const COMPOSE_FILE = join(PACKAGE_ROOT, 'docker', 'docker-compose.yml')
+
+/** Where the compose Connect finds the local CA (docker-compose.yml mounts it). */
+export const COMPOSE_CA_FILE = '/etc/cdcctl/tls/ca.pem'
 
 /** Compose services of the stack's components, in start order. */
 const SERVICES = {postgres: 'postgres', kafka: 'kafka', connect: 'connect'} as const
@@ -70,14 +76,24 @@ export class DockerStack implements LocalStack {
 
   private async compose(step: string, args: string[], onStep?: (line: string) => void): Promise<Run> {
     await ensureDockerEngine()
-    const env = {POSTGRES_USER: this.profile.postgres.user, POSTGRES_PASSWORD: ensureLocalPassword(this.profile.stateDir)}
+    const {stateDir} = this.profile
+    const replication = catalog().source.roles.replication
+    const env = {
+      POSTGRES_PASSWORD: ensureLocalPassword(stateDir, localSuperuserFile(stateDir)),
+      CDCCTL_TLS_DIR: join(stateDir, 'tls'),
+      CDC_REPLICATION_USER: replication,
+      CDC_REPLICATION_PASSWORD: ensureLocalPassword(stateDir, localRoleFile(stateDir, replication)),
+    }
     const res = await docker(['compose', '-f', COMPOSE_FILE, ...args], env, onStep)
     if (res.code !== 0) throw new CdcError(`docker compose ${step} failed: ${lastLine(res.output)}`, {code: `DOCKER_COMPOSE_FAILED`, actions: [`docker compose -f ${COMPOSE_FILE} logs`]})
     return res
   }
 
   async up(names: string[], onStep: (step: string) => void): Promise<ComponentState[]> {
+    ensureLocalTls(this.profile.stateDir, join(this.profile.stateDir, 'tls'))
     await this.compose('up', ['up', '-d', '--wait', ...this.select(names)], onStep)
+    const {stateDir} = this.profile
+    if (names.length === 0 || names.includes('postgres')) await provisionDatabase(this.profile, this.profile.ports.postgres, ensureLocalPassword(stateDir, localSuperuserFile(stateDir)))
     return this.status()
   }
 

@@ -3,13 +3,14 @@ import {dirname, join} from 'node:path'
 
 import type {Profile} from '../config'
 import {CdcError} from '../errors'
-import {runtimeDir} from '../paths'
 import {poll} from '../poll'
 import {Secret} from '../redact'
 import {withPostgres} from '../postgres'
 import {type Component, componentDir, logFileOf} from './component'
 import {ensureLocalPassword, localCredentialsFile, localSuperuserFile, readLocalPassword} from './credentials'
 import {type PostgresRunner, postgresRunner} from './postgres-runner'
+import {provisionDatabase} from './provision'
+import {ensureLocalTls, localCaFile} from './tls'
 import {isRoot, pidAlive, readPid, run} from './process'
 
 /** PostgreSQL 16 server binaries (initdb, pg_ctl, postgres; no client tools), pinned in package.json. */
@@ -24,7 +25,7 @@ export function postgresBinDir(): string {
   } catch {
     const platform = `${process.platform}-${process.arch}`
     if (platform !== 'linux-x64') {
-      throw new CdcError(`The native local stack runs PostgreSQL from ${POSTGRES_PACKAGE}, which has no build for ${platform}`, {code: 'POSTGRES_MISSING', exit: 2, actions: ['cdcctl local up --runtime docker']})
+      throw new CdcError(`The native local stack runs PostgreSQL from ${POSTGRES_PACKAGE}, which has no build for ${platform}`, {code: 'POSTGRES_MISSING', exit: 2, actions: ['set runtime to docker (CDCCTL_RUNTIME=docker)']})
     }
     throw new CdcError(`PostgreSQL server binaries (${POSTGRES_PACKAGE}) are not installed`, {code: 'POSTGRES_MISSING', actions: ['npm run bootstrap (or npm ci)']})
   }
@@ -62,7 +63,7 @@ export class PostgresComponent implements Component {
     const password = readLocalPassword(localCredentialsFile(this.profile.stateDir))
     if (password === undefined) return false
     const {host, database, user} = this.profile.postgres
-    return withPostgres({host, port: this.port, database, username: user, password: new Secret(password)}, async (c) => (await c.query('SELECT 1')).rowCount === 1).catch(() => false)
+    return withPostgres({host, port: this.port, database, username: user, password: new Secret(password), caFile: localCaFile(this.profile.stateDir)}, async (c) => (await c.query('SELECT 1')).rowCount === 1).catch(() => false)
   }
 
   async start(): Promise<void> {
@@ -78,11 +79,22 @@ export class PostgresComponent implements Component {
       claim(this.dataDir, runner)
       this.initdb(bin, runner, superuserPassword)
     }
+    const tls = ensureLocalTls(this.profile.stateDir, this.dir)
+    claim(tls.keyFile, runner)
+    chmodSync(tls.keyFile, 0o600)
+    const hba = join(this.dir, 'pg_hba.conf')
+    // TLS only, as on RDS with rds.force_ssl: a client that does not ask for it is refused.
+    writeFileSync(hba, 'hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl replication all 127.0.0.1/32 scram-sha-256\nhostnossl all all all reject\n')
+    claim(hba, runner)
     // No unix socket: its path may not exceed 107 bytes, and a checkout can live anywhere.
     const settings = [
       `-c port=${this.port}`,
       `-c listen_addresses=${this.profile.postgres.host}`,
       "-c unix_socket_directories=''",
+      '-c ssl=on',
+      `-c ssl_cert_file=${tls.certFile}`,
+      `-c ssl_key_file=${tls.keyFile}`,
+      `-c hba_file=${hba}`,
       '-c wal_level=logical',
       '-c max_wal_senders=10',
       '-c max_replication_slots=10',
@@ -94,7 +106,7 @@ export class PostgresComponent implements Component {
     } catch (error) {
       throw new CdcError(`PostgreSQL did not start: ${lastProblem(this.logFile, logFrom) ?? (error as Error).message}`, {code: 'LOCAL_START_FAILED', actions: ['cdcctl local logs postgres']})
     }
-    await this.provision(superuserPassword)
+    await provisionDatabase(this.profile, this.port, superuserPassword)
   }
 
   /**
@@ -146,22 +158,6 @@ export class PostgresComponent implements Component {
       })
     }
     if (owner !== runner.uid) claim(this.dataDir, runner, true)
-  }
-
-  /** Role, database and schema, over TCP as the superuser; each step is idempotent so `up` runs it every time. */
-  private async provision(superuserPassword: string): Promise<void> {
-    const password = ensureLocalPassword(this.profile.stateDir)
-    const {host, user, database} = this.profile.postgres
-    await withPostgres({host, port: this.port, database: 'postgres', username: 'postgres', password: new Secret(superuserPassword)}, async (c) => {
-      const role = c.escapeIdentifier(user)
-      if ((await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user])).rowCount === 0) await c.query(`CREATE ROLE ${role} LOGIN REPLICATION`)
-      await c.query(`ALTER ROLE ${role} WITH LOGIN REPLICATION PASSWORD ${c.escapeLiteral(password)}`)
-      if ((await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 0) {
-        await c.query(`CREATE DATABASE ${c.escapeIdentifier(database)} OWNER ${role}`)
-      }
-    })
-    const schema = readFileSync(runtimeDir('postgres', 'schema.sql'), 'utf8')
-    await withPostgres({host, port: this.port, database, username: user, password: new Secret(password)}, (c) => c.query(schema))
   }
 
   private ensureDirs(runner: PostgresRunner): void {

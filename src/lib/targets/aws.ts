@@ -6,13 +6,17 @@ import type {Profile} from '../config'
 import {ConnectClient} from '../connect/client'
 import {secretEnvReferences} from '../connect/debezium'
 import {type DeployEnvironment, resolveEnvironment} from '../deploy/environment'
+import {roleSecretName} from '../db-roles'
 import {ecsServices, storedOutput} from '../deploy/outputs'
 import {ecsServiceStates, stateDetail} from '../ecs'
 import {CdcError, firstLine, usageError} from '../errors'
 import {GlueJobRunner} from '../jobs/glue-runner'
+import {ensurePipelineRoles} from '../db-roles'
 import {readTableMetadata, type TableMetadata} from '../lake'
+import {withPostgres} from '../postgres'
+import {ensureRdsCaBundle} from '../rds-ca'
 import {type Notification, type NotifyResult, publishToSns} from '../notify'
-import {Secret} from '../redact'
+import {registerSecret, Secret} from '../redact'
 import {type ObjectStore, openStore} from '../storage'
 import type {DbCredentials, DeploymentOptions, HealthCheck, SlotStatus, Target} from './types'
 
@@ -33,9 +37,27 @@ export class AwsTarget implements Target {
   /** Reads the Secrets Manager secret `db-credentials` (host, port, username, password). */
   async dbCredentials(): Promise<DbCredentials> {
     if (this.credentials) return this.credentials
+    const secretId = this.profile.postgres.secretName
+    const secret = await this.secretJson(secretId)
+    const missing = (['host', 'port', 'username', 'password'] as const).filter((k) => secret[k] === undefined || secret[k] === '')
+    if (missing.length > 0) {
+      throw new CdcError(`Secret "${secretId}" lacks ${missing.join(', ')}`, {code: 'SECRET_INVALID', exit: 2, actions: ['store host, port, username and password in it']})
+    }
+    this.credentials = {
+      host: secret.host as string,
+      port: Number(secret.port),
+      database: secret.dbname ?? this.profile.postgres.database,
+      username: secret.username as string,
+      password: new Secret(secret.password as string),
+      caFile: await ensureRdsCaBundle(this.profile.postgres.caFile),
+    }
+    return this.credentials
+  }
+
+  /** A Secrets Manager secret as JSON; its password registered for redaction. */
+  private async secretJson(secretId: string): Promise<SecretShape> {
     const {SecretsManagerClient, GetSecretValueCommand} = await import('@aws-sdk/client-secrets-manager')
     const client = new SecretsManagerClient({region: this.profile.region})
-    const secretId = this.profile.postgres.secretName
     let text: string | undefined
     try {
       text = (await client.send(new GetSecretValueCommand({SecretId: secretId}))).SecretString
@@ -47,29 +69,34 @@ export class AwsTarget implements Target {
         cause: error,
       })
     }
-    let secret: SecretShape
     try {
-      secret = JSON.parse(text ?? '') as SecretShape
+      const secret = JSON.parse(text ?? '') as SecretShape
+      registerSecret(secret.password)
+      return secret
     } catch {
-      throw new CdcError(`Secret "${secretId}" is not JSON with host, port, username, password`, {code: 'SECRET_INVALID', exit: 2})
+      throw new CdcError(`Secret "${secretId}" is not JSON`, {code: 'SECRET_INVALID', exit: 2})
     }
-    const missing = (['host', 'port', 'username', 'password'] as const).filter((k) => secret[k] === undefined || secret[k] === '')
-    if (missing.length > 0) {
-      throw new CdcError(`Secret "${secretId}" lacks ${missing.join(', ')}`, {code: 'SECRET_INVALID', exit: 2, actions: ['store host, port, username and password in it']})
-    }
-    this.credentials = {
-      host: secret.host as string,
-      port: Number(secret.port),
-      database: secret.dbname ?? this.profile.postgres.database,
-      username: secret.username as string,
-      password: new Secret(secret.password as string),
-    }
-    return this.credentials
   }
 
-  /** Every setting as ${env:NAME}: ECS fills the Connect task's environment from the secret (pipeline.yaml `connect`). */
+  /**
+   * As the RDS master user (its secret): the pipeline's roles with the passwords Terraform generated
+   * into their secrets (named <master secret>-<role>, pipeline.yaml source.roles). Run from where the
+   * database is reachable: the DAG's connector setup runs in the VPC.
+   */
+  async ensureDatabaseRoles(): Promise<void> {
+    const master = await this.dbCredentials()
+    const roles = catalog().source.roles
+    const role = async (name: string) => ({name, password: new Secret((await this.secretJson(roleSecretName(this.profile.postgres.secretName, name))).password ?? '')})
+    const pipeline = {replication: await role(roles.replication), quality: await role(roles.quality)}
+    await withPostgres(master, (c) => ensurePipelineRoles(c, pipeline, {database: master.database, publication: this.profile.connect.publication, replicationGrant: 'rds_replication'}))
+  }
+
+  /**
+   * Every setting as ${env:NAME}: ECS fills the Connect task's environment from Debezium's role secret
+   * (pipeline.yaml `connect`), and the task fetches the RDS CA bundle to `tls.connect_root_cert` at start.
+   */
   async connectorDatabase(): Promise<Record<string, string>> {
-    return secretEnvReferences()
+    return {...secretEnvReferences(), 'database.sslmode': 'verify-full', 'database.sslrootcert': catalog().tls.connect_root_cert}
   }
 
   connect(): ConnectClient {

@@ -7,8 +7,10 @@ import {ConnectClient} from '../connect/client'
 import {secretEnvReferences} from '../connect/debezium'
 import {CdcError, usageError} from '../errors'
 import {LocalJobRunner} from '../jobs/local-runner'
-import {localCredentialsFile} from '../local/credentials'
-import {DockerStack} from '../local/docker'
+import {type PipelineRoles, ensurePipelineRoles} from '../db-roles'
+import {ensureLocalPassword, localCredentialsFile, localRoleFile, localSuperuserFile} from '../local/credentials'
+import {COMPOSE_CA_FILE, DockerStack} from '../local/docker'
+import {localCaFile} from '../local/tls'
 import {NativeStack} from '../local/stack'
 import {hadoopMetadataKey, readTableMetadata, type TableMetadata} from '../lake'
 import {appendToRunLog, type Notification, type NotifyResult} from '../notify'
@@ -31,34 +33,53 @@ export class LocalTarget implements Target {
 
   async dbCredentials(): Promise<DbCredentials> {
     const {host, port, database, user} = this.profile.postgres
-    return {host, port, database, username: user, password: this.profile.postgres.password ?? this.localPassword()}
+    return {host, port, database, username: user, password: this.profile.postgres.password ?? this.password(localCredentialsFile(this.profile.stateDir)), caFile: localCaFile(this.profile.stateDir)}
   }
 
-  private localPassword(): Secret {
-    const file = localCredentialsFile(this.profile.stateDir)
+  /** A password `local up` generated; the stack was never started here when there is none. */
+  private password(file: string): Secret {
     if (!existsSync(file)) {
       throw new CdcError('The local database has no credentials yet (the local stack was never started here)', {code: 'LOCAL_NOT_STARTED', actions: ['cdcctl local up']})
     }
     return new Secret((JSON.parse(readFileSync(file, 'utf8')) as {password: string}).password)
   }
 
+  /** The pipeline's roles, with passwords generated for this checkout on first use. */
+  private roles(): PipelineRoles {
+    const {replication, quality} = catalog().source.roles
+    const role = (name: string) => ({name, password: new Secret(ensureLocalPassword(this.profile.stateDir, localRoleFile(this.profile.stateDir, name)))})
+    return {replication: role(replication), quality: role(quality)}
+  }
+
+  /** As the local cluster's superuser, whose password only `local up` and this read. */
+  async ensureDatabaseRoles(): Promise<void> {
+    const db = await this.dbCredentials()
+    const admin = {...db, username: 'postgres', password: this.password(localSuperuserFile(this.profile.stateDir))}
+    await withPostgres(admin, (c) => ensurePipelineRoles(c, this.roles(), {database: db.database, publication: this.profile.connect.publication, replicationGrant: 'attribute'}))
+  }
+
   /**
-   * Native: the password through Connect's FileConfigProvider (the local worker enables it, see
-   * local/connect.ts). Docker: the compose Connect's environment holds every setting, as on ECS.
+   * Debezium's role, verify-full against the local CA. Native: the password through Connect's
+   * FileConfigProvider (the local worker enables it, see local/connect.ts). Docker: the compose
+   * Connect's environment holds every setting, as on ECS, and the CA is mounted into it.
    */
   async connectorDatabase(): Promise<Record<string, string>> {
-    if (this.profile.runtime === 'docker') return secretEnvReferences()
+    const tls = {'database.sslmode': 'verify-full'}
+    if (this.profile.runtime === 'docker') return {...secretEnvReferences(), ...tls, 'database.sslrootcert': COMPOSE_CA_FILE}
     const db = await this.dbCredentials()
+    const {replication} = this.roles()
     const file = connectSecretsFile(this.profile.stateDir)
     mkdirSync(dirname(file), {recursive: true, mode: 0o700})
     // Connect reads `key=value` properties; a backslash or newline in the generated password cannot occur.
-    writeFileSync(file, `password=${db.password.reveal()}\n`, {mode: 0o600})
+    writeFileSync(file, `password=${replication.password.reveal()}\n`, {mode: 0o600})
     return {
       'database.hostname': db.host,
       'database.port': String(db.port),
-      'database.user': db.username,
+      'database.user': replication.name,
       'database.password': `\${file:${file}:password}`,
       'database.dbname': db.database,
+      ...tls,
+      'database.sslrootcert': db.caFile,
     }
   }
 
@@ -80,11 +101,13 @@ export class LocalTarget implements Target {
       storage_root: storage.root,
       catalog: 'local',
       kafka_brokers: this.kafkaBrokers().join(','),
-      db_credentials_file: localCredentialsFile(stateDir),
+      // data quality reads the source as its read-only role
+      db_credentials_file: localRoleFile(stateDir, catalog().source.roles.quality),
       db_host: postgres.host,
       db_port: String(postgres.port),
       db_name: postgres.database,
-      db_user: postgres.user,
+      db_user: catalog().source.roles.quality,
+      db_ca_file: localCaFile(stateDir),
     })
   }
 

@@ -43,6 +43,8 @@ export interface DbCredentials {
   database: string
   username: string
   password: Secret
+  /** CA certificates (PEM file) the server is verified against, host name included (verify-full). */
+  caFile: string
 }
 
 export type CheckStatus = 'fail' | 'ok' | 'warn'
@@ -78,6 +80,11 @@ export interface Target {
   readonly profile: Profile
   /** What cdcctl itself connects to Postgres with: the local profile, or Secrets Manager on aws. */
   dbCredentials(): Promise<DbCredentials>
+  /**
+   * Make the pipeline's least-privilege database roles and Debezium's publication (src/lib/db-roles.ts)
+   * as the database's admin: the local superuser, or the RDS master user from its secret.
+   */
+  ensureDatabaseRoles(): Promise<void>
   /**
    * The connector's database settings: the password (on aws every setting) as a Kafka Connect
    * config-provider reference, resolved by the Connect worker, so no secret enters a connector config.
