@@ -49,6 +49,7 @@ module "rds" {
   multi_az            = var.db_multi_az
   deletion_protection = var.db_deletion_protection
   secret_name         = var.db_secret_name
+  role_names          = values(local.catalog.source.roles)
   password_version    = var.db_password_version
   log_retention_days  = var.log_retention_days
   tags                = local.tags
@@ -81,7 +82,10 @@ module "ecs" {
   namespace_name     = module.vpc.namespace_name
   image              = var.debezium_image
   bootstrap_servers  = module.kafka.bootstrap_servers
-  db_secret_arn      = module.rds.secret_arn
+  db_secret_arn      = module.rds.role_secret_arns[local.catalog.source.roles.replication]
+  secret_env         = [for property, s in local.catalog.connect.secret_env : { name = s.env, secret_key = s.secret_key }]
+  ca_bundle_url      = local.catalog.tls.rds_ca_bundle_url
+  ca_bundle_path     = local.catalog.tls.connect_root_cert
   kms_key_arn        = aws_kms_key.pipeline.arn
   log_retention_days = var.log_retention_days
   tags               = local.tags

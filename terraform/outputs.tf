@@ -50,6 +50,11 @@ output "db_secret_arn" {
   value       = module.rds.secret_arn
 }
 
+output "db_role_secret_names" {
+  description = "Secrets of the pipeline's least-privilege database roles, by role (pipeline.yaml source.roles); cdcctl makes the roles with these passwords."
+  value       = module.rds.role_secret_names
+}
+
 output "alerts_topic_arn" {
   description = "SNS topic of pipeline alerts."
   value       = module.monitoring.alerts_topic_arn

@@ -7,21 +7,23 @@ variables {
     storage_root   = "s3://cdcctl-dev-lake-123456789012"
     catalog        = "glue"
     kafka_brokers  = "kafka.cdc.internal:9092"
-    db_secret_name = "db-credentials"
+    db_secret_name = "db-credentials-cdc_quality"
     region         = "ap-south-1"
+    db_ca_file     = "rds-ca.pem"
   }
   lake_bucket_arn = "arn:aws:s3:::cdcctl-dev-lake-123456789012"
   airflow_resources = {
-    db_secret    = ["arn:aws:secretsmanager:ap-south-1:123456789012:secret:db-credentials-AbCdEf"]
-    glue_jobs    = ["arn:aws:glue:ap-south-1:123456789012:job/cdcctl-dev-bronze-to-silver"]
-    job_logs     = ["arn:aws:logs:ap-south-1:123456789012:log-group:/aws-glue/jobs/cdcctl-dev/output"]
-    alerts_topic = ["arn:aws:sns:ap-south-1:123456789012:cdcctl-dev-alerts"]
-    ecs_services = ["arn:aws:ecs:ap-south-1:123456789012:service/cdcctl-dev/*"]
-    key          = ["arn:aws:kms:ap-south-1:123456789012:key/00000000-0000-0000-0000-000000000000"]
+    db_secret       = ["arn:aws:secretsmanager:ap-south-1:123456789012:secret:db-credentials-AbCdEf"]
+    db_role_secrets = ["arn:aws:secretsmanager:ap-south-1:123456789012:secret:db-credentials-cdc_replication-AbCdEf", "arn:aws:secretsmanager:ap-south-1:123456789012:secret:db-credentials-cdc_quality-AbCdEf"]
+    glue_jobs       = ["arn:aws:glue:ap-south-1:123456789012:job/cdcctl-dev-bronze-to-silver"]
+    job_logs        = ["arn:aws:logs:ap-south-1:123456789012:log-group:/aws-glue/jobs/cdcctl-dev/output"]
+    alerts_topic    = ["arn:aws:sns:ap-south-1:123456789012:cdcctl-dev-alerts"]
+    ecs_services    = ["arn:aws:ecs:ap-south-1:123456789012:service/cdcctl-dev/*"]
+    key             = ["arn:aws:kms:ap-south-1:123456789012:key/00000000-0000-0000-0000-000000000000"]
   }
   glue_resources = {
-    db_secret = ["arn:aws:secretsmanager:ap-south-1:123456789012:secret:db-credentials-AbCdEf"]
-    key       = ["arn:aws:kms:ap-south-1:123456789012:key/00000000-0000-0000-0000-000000000000"]
+    db_quality_secret = ["arn:aws:secretsmanager:ap-south-1:123456789012:secret:db-credentials-cdc_quality-AbCdEf"]
+    key               = ["arn:aws:kms:ap-south-1:123456789012:key/00000000-0000-0000-0000-000000000000"]
   }
 }
 
@@ -74,8 +76,8 @@ run "job_defaults_are_the_provided_values_and_aws_defaults_only" {
   }
 
   assert {
-    condition     = output.glue_jobs["data-quality"].default_arguments["--db-secret-name"] == "db-credentials" && output.glue_jobs["data-quality"].default_arguments["--region"] == "ap-south-1"
-    error_message = "data-quality (needs source_db) gets the secret's name and the region"
+    condition     = output.glue_jobs["data-quality"].default_arguments["--db-secret-name"] == "db-credentials-cdc_quality" && output.glue_jobs["data-quality"].default_arguments["--db-ssl-root-cert"] == "rds-ca.pem" && output.glue_jobs["data-quality"].default_arguments["--region"] == "ap-south-1"
+    error_message = "data-quality (needs source_db) gets its read-only role's secret, the region and the CA bundle's file name"
   }
 
   assert {
@@ -96,13 +98,18 @@ run "airflow_gets_what_the_dag_runs_and_nothing_else" {
   }
 
   assert {
-    condition     = jsonencode(output.airflow_permissions) == jsonencode(["publish-alerts", "read-db-secret", "read-dq-results", "read-jobs", "stage-dq-rules", "start-jobs", "stop-jobs"])
+    condition     = jsonencode(output.airflow_permissions) == jsonencode(["publish-alerts", "read-db-role-secrets", "read-db-secret", "read-dq-results", "read-jobs", "stage-dq-rules", "start-jobs", "stop-jobs"])
     error_message = "the Airflow role's permissions are the union over the orchestrated commands"
   }
 
   assert {
     condition     = contains(flatten([for st in output.airflow_task_statements : st.actions if jsonencode(st.resources) == jsonencode(var.airflow_resources.db_secret)]), "secretsmanager:GetSecretValue")
     error_message = "Airflow reads the db-credentials secret (connector register)"
+  }
+
+  assert {
+    condition     = contains(flatten([for st in output.airflow_task_statements : st.actions if jsonencode(st.resources) == jsonencode(var.airflow_resources.db_role_secrets)]), "secretsmanager:GetSecretValue")
+    error_message = "Airflow reads the pipeline roles' secrets (connector register makes the roles with their passwords)"
   }
 
   assert {
@@ -140,13 +147,13 @@ run "glue_gets_its_jobs_needs" {
   }
 
   assert {
-    condition     = jsonencode(output.glue_permissions) == jsonencode(["read-db-secret"])
-    error_message = "the jobs' needs (source_db) add read-db-secret to the Glue role, nothing else"
+    condition     = jsonencode(output.glue_permissions) == jsonencode(["read-quality-secret"])
+    error_message = "the jobs' needs (source_db) add read-quality-secret to the Glue role, nothing else: never the master secret"
   }
 
   assert {
-    condition     = jsonencode([for st in output.glue_job_statements : st.resources]) == jsonencode([var.glue_resources.db_secret, var.glue_resources.key])
-    error_message = "the Glue role reads the secret and decrypts it with the pipeline key"
+    condition     = jsonencode([for st in output.glue_job_statements : st.resources]) == jsonencode([var.glue_resources.db_quality_secret, var.glue_resources.key])
+    error_message = "the Glue role reads the read-only role's secret and decrypts it with the pipeline key"
   }
 }
 

@@ -15,10 +15,10 @@ variable "catalog" {
 
 variable "provided_arguments" {
   type        = map(string)
-  description = "Values of the catalog's `provided` job arguments that the caller knows (storage_root, catalog, kafka_brokers, db_secret_name, region); the others are filled in per run and never become job defaults."
+  description = "Values of the catalog's `provided` job arguments that the caller knows (storage_root, catalog, kafka_brokers, db_secret_name, region, db_ca_file); the others are filled in per run and never become job defaults."
 
   validation {
-    condition     = alltrue([for k in keys(var.provided_arguments) : contains(["storage_root", "catalog", "run_id", "kafka_brokers", "dq_rules", "db_secret_name", "region"], k)])
+    condition     = alltrue([for k in keys(var.provided_arguments) : contains(["storage_root", "catalog", "run_id", "kafka_brokers", "dq_rules", "db_secret_name", "region", "db_ca_file"], k)])
     error_message = "provided_arguments keys must be values of the catalog schema's `provided` enum."
   }
 }
@@ -35,10 +35,10 @@ variable "lake_bucket_arn" {
 
 variable "airflow_resources" {
   type        = map(list(string))
-  description = "ARNs of the catalog's resource kinds for the Airflow task role (db_secret, glue_jobs, job_logs, alerts_topic, ecs_services, key)."
+  description = "ARNs of the catalog's resource kinds for the Airflow task role (db_secret, db_role_secrets, glue_jobs, job_logs, alerts_topic, ecs_services, key)."
 }
 
 variable "glue_resources" {
   type        = map(list(string))
-  description = "ARNs of the resource kinds the Glue role can be given (those that exist before the glue module: db_secret, key)."
+  description = "ARNs of the resource kinds the Glue role can be given (those that exist before the glue module: db_quality_secret, key)."
 }

@@ -96,20 +96,19 @@ module "connect" {
     { name = "VALUE_CONVERTER", value = "org.apache.kafka.connect.json.JsonConverter" },
     { name = "CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE", value = "false" },
     { name = "CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE", value = "false" },
-    # Connector configs reference ${env:DB_PASSWORD} etc.; the values never reach the REST API.
+    # Connector configs reference ${env:CDC_DB_PASSWORD} etc.; the values never reach the REST API.
     { name = "CONNECT_CONFIG_PROVIDERS", value = "env" },
-    { name = "CONNECT_CONFIG_PROVIDERS_ENV_CLASS", value = "org.apache.kafka.config.provider.EnvVarConfigProvider" },
+    { name = "CONNECT_CONFIG_PROVIDERS_ENV_CLASS", value = "org.apache.kafka.common.config.provider.EnvVarConfigProvider" },
     { name = "HEAP_OPTS", value = "-Xms512m -Xmx${floor(var.memory * 0.6)}m" },
   ]
 
-  secrets = [
-    { name = "DB_HOST", valueFrom = "${var.db_secret_arn}:host::" },
-    { name = "DB_PORT", valueFrom = "${var.db_secret_arn}:port::" },
-    { name = "DB_USER", valueFrom = "${var.db_secret_arn}:username::" },
-    { name = "DB_PASSWORD", valueFrom = "${var.db_secret_arn}:password::" },
-    { name = "DB_NAME", valueFrom = "${var.db_secret_arn}:dbname::" },
-  ]
+  # The database settings of the connector's config (${env:NAME}), from its role's secret.
+  secrets     = [for s in var.secret_env : { name = s.name, valueFrom = "${var.db_secret_arn}:${s.secret_key}::" }]
   secret_arns = [var.db_secret_arn]
+
+  # The connector verifies the database against RDS's CA bundle (database.sslrootcert): fetched where
+  # it names it before the worker starts (the image's entrypoint runs any other command as given).
+  command = ["sh", "-c", "curl -fsS --retry 5 -o '${var.ca_bundle_path}' '${var.ca_bundle_url}' && exec /docker-entrypoint.sh start"]
 
   health_check = {
     command      = ["CMD-SHELL", "curl -fsS http://localhost:8083/ >/dev/null || exit 1"]

@@ -56,7 +56,7 @@ variable "bootstrap_servers" {
 
 variable "db_secret_arn" {
   type        = string
-  description = "ARN of the db-credentials secret; its keys become the worker's DB_* environment at run time."
+  description = "ARN of the secret of Debezium's database role; its keys become the worker's environment (secret_env) at run time."
 
   validation {
     condition     = can(regex("^arn:[^:]+:secretsmanager:", var.db_secret_arn))
@@ -123,4 +123,34 @@ variable "tags" {
   type        = map(string)
   description = "Tags applied to every resource."
   default     = {}
+}
+
+variable "secret_env" {
+  type        = list(object({ name = string, secret_key = string }))
+  description = "Environment variables the worker gets from db_secret_arn's keys (pipeline.yaml connect.secret_env): what the connector config's env:NAME references read."
+
+  validation {
+    condition     = length(var.secret_env) > 0 && alltrue([for s in var.secret_env : can(regex("^[A-Z][A-Z0-9_]*$", s.name))])
+    error_message = "secret_env must name at least one upper-case environment variable."
+  }
+}
+
+variable "ca_bundle_url" {
+  type        = string
+  description = "Where the task fetches RDS's CA bundle at start (pipeline.yaml tls.rds_ca_bundle_url)."
+
+  validation {
+    condition     = startswith(var.ca_bundle_url, "https://")
+    error_message = "ca_bundle_url must be an https URL."
+  }
+}
+
+variable "ca_bundle_path" {
+  type        = string
+  description = "Where the connector's config expects the CA bundle inside the container (pipeline.yaml tls.connect_root_cert)."
+
+  validation {
+    condition     = startswith(var.ca_bundle_path, "/")
+    error_message = "ca_bundle_path must be an absolute path."
+  }
 }

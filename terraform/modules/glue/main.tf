@@ -116,6 +116,9 @@ resource "aws_glue_job" "this" {
   default_arguments = merge(
     each.value.default_arguments,
     length(each.value.python_modules) == 0 ? {} : { "--additional-python-modules" = join(",", each.value.python_modules) },
+    # a job that verifies the source database gets the CA bundle deploy uploads next to the scripts
+    # (Glue copies --extra-files into the job's working directory, where the argument names it)
+    contains(keys(each.value.default_arguments), "--db-ssl-root-cert") ? { "--extra-files" = "${local.root}/scripts/${each.value.default_arguments["--db-ssl-root-cert"]}" } : {},
     local.glue_arguments,
   )
 

@@ -187,3 +187,46 @@ resource "aws_secretsmanager_secret_version" "db" {
     replace_triggered_by = [aws_db_instance.this.id]
   }
 }
+
+# ---- the pipeline's least-privilege roles: their credentials ----
+
+# One password per role (Debezium's replication role, data quality's read-only one), generated like the
+# master's and held only by its secret `<secret_name>-<role>`. cdcctl makes the roles in the database
+# with these passwords, as the master user, before the connector is registered (src/lib/db-roles.ts).
+ephemeral "aws_secretsmanager_random_password" "role" {
+  for_each = toset(var.role_names)
+
+  password_length     = 32
+  exclude_punctuation = true
+  include_space       = false
+}
+
+resource "aws_secretsmanager_secret" "role" {
+  #checkov:skip=CKV2_AWS_57:Rotation would need the role's password changed in the database and a connector restart; rotate by raising password_version (cdcctl sets the new one at the next registration).
+  for_each = toset(var.role_names)
+
+  name                    = "${var.secret_name}-${each.key}"
+  description             = "Credentials of the ${each.key} role on ${local.identifier} (JSON: host, port, username, password, dbname)"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.secret_recovery_window_days
+  tags                    = var.tags
+}
+
+resource "aws_secretsmanager_secret_version" "role" {
+  for_each = toset(var.role_names)
+
+  secret_id = aws_secretsmanager_secret.role[each.key].id
+  secret_string_wo = jsonencode({
+    engine   = "postgres"
+    host     = aws_db_instance.this.address
+    port     = aws_db_instance.this.port
+    username = each.key
+    password = ephemeral.aws_secretsmanager_random_password.role[each.key].random_password
+    dbname   = var.database_name
+  })
+  secret_string_wo_version = var.password_version
+
+  lifecycle {
+    replace_triggered_by = [aws_db_instance.this.id]
+  }
+}

@@ -27,3 +27,13 @@ output "secret_arn" {
   description = "ARN of the Secrets Manager secret with the credentials (not its value)."
   value       = aws_secretsmanager_secret.db.arn
 }
+
+output "role_secret_arns" {
+  description = "ARNs of the role secrets keyed by role name (not their values)."
+  value       = { for r, s in aws_secretsmanager_secret.role : r => s.arn }
+}
+
+output "role_secret_names" {
+  description = "Names of the role secrets keyed by role name (not their values)."
+  value       = { for r, s in aws_secretsmanager_secret.role : r => s.name }
+}

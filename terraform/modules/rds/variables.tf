@@ -172,3 +172,14 @@ variable "tags" {
   description = "Tags applied to every resource."
   default     = {}
 }
+
+variable "role_names" {
+  type        = list(string)
+  description = "The pipeline's least-privilege database roles (pipeline.yaml source.roles); each gets a secret <secret_name>-<role> with a generated password."
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.role_names : can(regex("^[a-z][a-z0-9_]{0,62}$", r))])
+    error_message = "role_names must be lower-case PostgreSQL identifiers."
+  }
+}

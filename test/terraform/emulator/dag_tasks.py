@@ -117,8 +117,13 @@ class Iam:
             if env.get(tf_name) and not env.get(cli_name):
                 env[cli_name] = env[tf_name]
         creds = self.credentials["airflow"]
+        # Emulator gap: the task fetches the RDS CA bundle from AWS's trust store, which this machine
+        # cannot reach; any PEM stands in, as no database answers behind the emulated endpoint.
+        ca = self.cli_home / "rds-ca.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                        "-subj", "/CN=emulator stand-in CA", "-keyout", str(self.cli_home / "ca.key"), "-out", str(ca)], check=True, capture_output=True)
         return {
-            **env, "PATH": os.environ["PATH"], "HOME": str(self.cli_home),
+            **env, "CDCCTL_DB_CA_FILE": str(ca), "PATH": os.environ["PATH"], "HOME": str(self.cli_home),
             "AWS_ENDPOINT_URL": self.moto.url, "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
             "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"], "AWS_SESSION_TOKEN": creds["aws_session_token"],
         }
@@ -201,11 +206,11 @@ def run_task(iam: Iam, t: dict) -> tuple[bool, str]:
     """Run one orchestrated task's AWS calls as the Airflow task role: (succeeded, what happened)."""
     command = t["command"]
     if command == "connector register":
-        # Its AWS call is reading the secret, for its checks against the database; the emulator has no
-        # database or Connect behind the names the stack gives, so the command gets past the secret
-        # (the database check is skipped when the host does not answer) and stops at Connect.
+        # Its AWS calls read the master secret (for the checks and the roles it makes in the database)
+        # and the roles' secrets; the emulator has no database behind the endpoint the secret names, so
+        # the command gets past the master secret and stops where it connects.
         code, out, err = iam.cdcctl("connector", "register", "--timeout", "5")
-        return code == 1 and out.get("code") == "CONNECT_UNREACHABLE", json.dumps(out)[:600] + err[-300:]
+        return code == 1 and out.get("code") == "POSTGRES_UNREACHABLE", json.dumps(out)[:600] + err[-300:]
     if command == "job run":
         code, out, err = iam.cdcctl("job", "run", *t["args"], "--timeout", "120")
         return code == 0 and out.get("result", {}).get("state") == "SUCCEEDED", json.dumps(out)[:600] + err[-300:]
@@ -259,7 +264,8 @@ def aws_calls_of(command: str) -> list[str]:
 
 
 def glue_reads_secret(iam: Iam) -> tuple[bool, str]:
-    """reconcile_source's AWS call, with the arguments the Glue job carries by default."""
+    """reconcile_source's AWS call, with the arguments the Glue job carries by default: the read-only
+    role's secret."""
     args = iam.admin_client("glue").get_job(JobName=iam.outputs["glue_job_names"]["data-quality"])["Job"]["DefaultArguments"]
     client = iam.moto.client("secretsmanager", iam.credentials["glue"], region=args["--region"])
     try:
@@ -267,6 +273,17 @@ def glue_reads_secret(iam: Iam) -> tuple[bool, str]:
     except ClientError as e:
         return False, denied_or(e)
     return {"host", "port", "username", "password"} <= set(secret), "read"
+
+
+def airflow_reads_role_secrets(iam: Iam) -> tuple[bool, str]:
+    """connector register's second read (AwsTarget.ensureDatabaseRoles), which the emulator's command
+    never reaches (it stops at the database): each role's secret, as the Airflow task role."""
+    client = iam.moto.client("secretsmanager", iam.credentials["airflow"])
+    try:
+        secrets = [json.loads(client.get_secret_value(SecretId=n)["SecretString"]) for n in iam.outputs["db_role_secret_names"].values()]
+    except ClientError as e:
+        return False, denied_or(e)
+    return all({"username", "password"} <= set(s) for s in secrets), "read"
 
 
 def probe(iam: Iam, role: str, action: str) -> str:

@@ -22,7 +22,8 @@ import json
 import pytest
 
 from conftest import REGION
-from dag_tasks import Iam, aws_calls_of, glue_reads_secret, orchestrated_tasks, probe, run_task, task
+from dag_tasks import CATALOG
+from dag_tasks import Iam, airflow_reads_role_secrets, aws_calls_of, glue_reads_secret, orchestrated_tasks, probe, run_task, task
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,7 @@ def iam(applied, workdir):
 def test_every_resource_in_the_roles_policies_exists(iam):
     admin = iam.admin_client
     secret_arn = admin("secretsmanager").describe_secret(SecretId=iam.outputs["db_secret_name"])["ARN"]
+    role_secret_arns = {admin("secretsmanager").describe_secret(SecretId=n)["ARN"] for n in iam.outputs["db_role_secret_names"].values()}
     job_arns = {f"arn:aws:glue:{REGION}:123456789012:job/{n}" for n in iam.outputs["glue_job_names"].values()}
     topics = {t["TopicArn"] for t in admin("sns").list_topics()["Topics"]}
     key_arn = iam.resources["aws_kms_key.pipeline"]["arn"]
@@ -54,7 +56,7 @@ def test_every_resource_in_the_roles_policies_exists(iam):
     for role in iam.roles.values():
         for st in role.document["Statement"]:
             for r in st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]:
-                known = (r == secret_arn or r in job_arns or r in topics or r == key_arn or r == bucket_arn
+                known = (r == secret_arn or r in role_secret_arns or r in job_arns or r in topics or r == key_arn or r == bucket_arn
                          or r.startswith(bucket_arn + "/") or r.startswith(f"arn:aws:logs:{REGION}:123456789012:log-group:")
                          or r.startswith(f"arn:aws:ecs:{REGION}:123456789012:service/{iam.outputs['ecs_cluster_name']}/")
                          or r.startswith(f"arn:aws:glue:{REGION}:123456789012:") or r.startswith(f"arn:aws:ec2:{REGION}:123456789012:")
@@ -65,6 +67,10 @@ def test_every_resource_in_the_roles_policies_exists(iam):
     airflow = {st["Sid"]: st for st in iam.roles["airflow"].document["Statement"]}
     assert airflow["ReadDbSecret0"]["Resource"] == secret_arn
     assert set(airflow["StartJobs0"]["Resource"]) == job_arns
+    assert set(airflow["ReadDbRoleSecrets0"]["Resource"]) == role_secret_arns
+    glue = {st["Sid"]: st for st in iam.roles["glue"].document["Statement"]}
+    quality = admin("secretsmanager").describe_secret(SecretId=iam.outputs["db_role_secret_names"][CATALOG["source"]["roles"]["quality"]])["ARN"]
+    assert glue["ReadQualitySecret0"]["Resource"] in (quality, [quality]), "the Glue jobs read the read-only role's secret, never the master's"
 
 
 def test_the_airflow_task_gives_the_cli_the_secret_name_region_and_job_names(iam):
@@ -91,6 +97,13 @@ def test_the_data_quality_job_reads_the_source_secret_as_the_glue_role(iam):
     assert ok, detail
 
 
+def test_connector_register_reads_the_roles_secrets_as_the_airflow_task_role(iam):
+    # No removal test: in the emulator view ReadDbSecret's GetSecretValue is widened to "*" and would
+    # still allow it; that the two statements name different secrets is checked on the ARNs above.
+    ok, detail = airflow_reads_role_secrets(iam)
+    assert ok, detail
+
+
 # ---- removing one required action fails the task that needs it ----
 
 REMOVALS = [
@@ -102,7 +115,7 @@ REMOVALS = [
     ("airflow", "ReadDqResults", "s3:GetObject", "gold_quality_check", "S3_ERROR"),
     ("airflow", "PublishAlerts", "sns:Publish", "notify", "NOTIFY_FAILED"),
     ("airflow", "StopJobs", "glue:BatchStopJobRun", "cleanup", "AccessDenied"),
-    ("glue", "ReadDbSecret", "secretsmanager:GetSecretValue", "data-quality job", "AccessDenied"),
+    ("glue", "ReadQualitySecret", "secretsmanager:GetSecretValue", "data-quality job", "AccessDenied"),
 ]
 
 
