@@ -1,0 +1,158 @@
+"""The Postgres source as the jobs reach it: credentials, and the column types of the source tables.
+
+data_quality reads rows through it (reconcile_source); bronze_to_silver reads only the catalog
+(pg_catalog) for the column types that schema evolution follows. Credentials: a 0600 file locally,
+the Secrets Manager secret on aws.
+"""
+import json
+from pathlib import Path
+
+from . import catalog
+
+DEFAULTS = {"host": "127.0.0.1", "port": 5432, "dbname": catalog.load()["source"]["database"], "username": "cdc"}
+
+
+class SourceError(RuntimeError):
+    pass
+
+
+def _read_secret(secret_name, region=None):
+    import boto3
+
+    client = boto3.client("secretsmanager", region_name=region) if region else boto3.client("secretsmanager")
+    try:
+        return json.loads(client.get_secret_value(SecretId=secret_name)["SecretString"])
+    except Exception as exc:  # noqa: BLE001 - boto3 raises many kinds; one line is what the user needs
+        raise SourceError(f"cannot read Secrets Manager secret {secret_name!r}: {type(exc).__name__}") from None
+
+
+def load_credentials(credentials_file=None, secret_name=None, region=None, **overrides):
+    """host, port, dbname, username, password: defaults < file or secret < explicit overrides."""
+    creds = dict(DEFAULTS)
+    if credentials_file:
+        try:
+            creds.update(json.loads(Path(credentials_file).read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise SourceError(f"cannot read database credentials file {credentials_file}: {type(exc).__name__}") from None
+    elif secret_name:
+        creds.update(_read_secret(secret_name, region))
+    if "user" in creds and "username" not in creds:
+        creds["username"] = creds.pop("user")
+    if "database" in creds and "dbname" not in creds:
+        creds["dbname"] = creds.pop("database")
+    creds.update({k: v for k, v in overrides.items() if v not in (None, "")})
+    if not creds.get("password"):
+        raise SourceError("no database password: pass --db-credentials-file or --db-secret-name")
+    creds["port"] = int(creds["port"])
+    return creds
+
+
+def describe(creds):
+    return f"{creds['host']}:{creds['port']}/{creds['dbname']}"
+
+
+def _first_line(exc):
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def connect(creds):
+    import psycopg
+
+    try:
+        return psycopg.connect(host=creds["host"], port=creds["port"], dbname=creds["dbname"],
+                               user=creds["username"], password=creds["password"], connect_timeout=5)
+    except psycopg.Error as exc:
+        raise SourceError(f"PostgreSQL at {describe(creds)} is not reachable: {_first_line(exc)}") from None
+
+
+# pg_catalog, not information_schema: it lists the columns of tables the role holds no privilege on,
+# and format_type gives the modifiers (numeric(12,2), character varying(20)). An enum is 'enum'; a
+# domain is its base type.
+COLUMNS_SQL = """
+SELECT c.relname, a.attname,
+       CASE WHEN t.typtype = 'e' THEN 'enum'
+            WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod)
+            ELSE format_type(a.atttypid, a.atttypmod) END
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+WHERE n.nspname = %s AND c.relname = ANY(%s) AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum
+"""
+
+
+def read_columns(creds, tables, schema=None):
+    """{source table: {column: Postgres type}} in column order, for the `tables` that exist."""
+    schema = schema or catalog.load()["source"]["schema"]
+    conn = connect(creds)
+    out = {}
+    try:
+        with conn.cursor() as cur:
+            cur.execute(COLUMNS_SQL, (schema, list(tables)))
+            for table, column, pg_type in cur.fetchall():
+                out.setdefault(table, {})[column] = pg_type
+    except Exception as exc:  # noqa: BLE001 - psycopg's many kinds: one line naming the database
+        raise SourceError(f"cannot read the column types at {describe(creds)}: {_first_line(exc)}") from None
+    finally:
+        conn.close()
+    return out
+
+
+def read_tables(creds, tables):
+    """{source table: [column, ...]} -> {source table: [row tuple, ...]} at one consistent point.
+
+    All tables are read in one REPEATABLE READ, read-only transaction, so they show the same instant."""
+    import psycopg
+    from psycopg import sql
+
+    conn = connect(creds)
+    out = {}
+    try:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute("SET LOCAL TIME ZONE 'UTC'")
+            for table, columns in tables.items():
+                schema, _, name = table.rpartition(".")
+                ident = sql.Identifier(schema or "public", name)
+                query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(map(sql.Identifier, columns)), ident)
+                try:
+                    cur.execute(query)
+                except psycopg.Error as exc:
+                    raise SourceError(f"cannot read source table {table} at {describe(creds)}: {_first_line(exc)}") from None
+                out[table] = cur.fetchall()
+    finally:
+        conn.close()
+    return out
+
+
+class SourceSchema:
+    """The source tables' column types for one run: read from Postgres once, on first use.
+
+    `credentials` is called then (a file or the Secrets Manager secret); if the database cannot be
+    reached, every table answers with the reason instead, and the caller decides what that stops."""
+
+    def __init__(self, credentials, tables=None):
+        self._credentials = credentials
+        self._tables = list(tables or catalog.tables())
+        self._columns = None
+        self._error = None
+
+    def columns(self, table):
+        """({column: Postgres type} in the source's order, None), or (None, why it is unknown)."""
+        if self._columns is None and self._error is None:
+            try:
+                self._columns = read_columns(self._credentials(), self._tables)
+            except SourceError as exc:
+                self._error = str(exc)
+        if self._error is not None:
+            return None, self._error
+        if table not in self._columns:
+            return None, f"{catalog.load()['source']['schema']}.{table} does not exist in the source"
+        return self._columns[table], None
+
+    @property
+    def error(self):
+        """Why the column types could not be read; None when they were, or were never asked for."""
+        return self._error
