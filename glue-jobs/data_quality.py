@@ -30,16 +30,21 @@ def main(opts):
     if not rules:
         raise UsageError("RULES_INVALID", f"no rule matches --table {opts['table'] or '*'} --only {opts['only'] or '*'}")
 
-    def read_source(tables):
-        creds = source.load_credentials(
+    def credentials():
+        return source.load_credentials(
             opts["db_credentials_file"], opts["db_secret_name"], opts["region"],
             host=opts["db_host"], port=opts["db_port"], dbname=opts["db_name"], username=opts["db_user"])
-        return source.read_tables(creds, tables)
+
+    def read_source(tables):
+        return source.read_tables(credentials(), tables)
+
+    def read_columns(tables):
+        return source.read_columns(credentials(), tables)
 
     started_at = _now()
     spark = build_session("data_quality", warehouse_for(opts["storage_root"]), opts["catalog"])
     try:
-        results = runner.run_rules(spark, rules, read_source)
+        results = runner.run_rules(spark, rules, read_source, read_columns=read_columns)
     except runner.MissingTableError as exc:
         raise UsageError("MISSING_TABLE", str(exc)) from None
     ok = runner.passed(results)
