@@ -63,7 +63,7 @@ export interface OrchestrationTask {
 
 export interface Catalog {
   version: 1
-  source: {database: string; schema: string; topic_prefix: string; signal_table: string; heartbeat_table: string}
+  source: {database: string; schema: string; topic_prefix: string; signal_table: string; heartbeat_table: string; types: Record<string, string>}
   lake: {namespace: string; bronze: string}
   tables: Record<string, TableSpec>
   gold: Record<string, {key: string; reads: string[]; builder: string}>
@@ -110,6 +110,13 @@ export function jobSpec(job: string): JobSpec {
 /** Every argument a job takes: the common ones, then its own. */
 export function jobArguments(job: string): Record<string, ArgumentSpec> {
   return {...catalog().job_arguments, ...jobSpec(job).arguments}
+}
+
+/** The job that declares the argument `name` (e.g. the one that takes `allow`). */
+export function jobWithArgument(name: string): string {
+  const job = jobNames().find((j) => name in catalog().jobs[j].arguments)
+  if (!job) throw new Error(`pipeline.yaml: no job takes the ${name} argument`)
+  return job
 }
 
 /** The job that takes a target-provided value, e.g. the data-quality job takes the rules (`dq_rules`). */
