@@ -19,6 +19,7 @@ ENVELOPE_SCHEMA = StructType([
     StructField("after", StringType()),
     StructField("source", StructType([
         StructField("lsn", LongType()),
+        StructField("sequence", StringType()),
         StructField("txId", LongType()),
         StructField("ts_ms", LongType()),
         StructField("snapshot", StringType()),
@@ -66,6 +67,14 @@ def _header_number(name: str, sql_type: str) -> Column:
     return _header(name).try_cast(sql_type)
 
 
+def _source_lsn(env: Column) -> Column:
+    """source.lsn; an incremental snapshot's read (op r, `connector snapshot`) carries none, but its
+    source.sequence ([last commit LSN, LSN]) names the WAL position where its chunk was read, which
+    places it among the key's changes."""
+    sequence = F.from_json(env["source"]["sequence"], "array<string>")
+    return F.coalesce(env["source"]["lsn"], F.element_at(sequence, -1).try_cast("long"))
+
+
 def _error_of(env: Column, utf8: Column, value_text: Column):
     """(error_class, error) of the first rule a record breaks, nulls for a good record."""
     op = env["op"]
@@ -76,7 +85,7 @@ def _error_of(env: Column, utf8: Column, value_text: Column):
          F.lit("value is JSON but not a Debezium envelope (wrong shape or field types)")),
         (op.isNull(), "MISSING_FIELD", F.lit("missing field: op")),
         (~op.isin(*VALID_OPS), "UNKNOWN_OP", F.concat(F.lit("unknown op: "), op)),
-        (env["source"]["lsn"].isNull(), "MISSING_FIELD", F.lit("missing field: source.lsn")),
+        (_source_lsn(env).isNull(), "MISSING_FIELD", F.lit("missing field: source.lsn")),
         (env["source"]["ts_ms"].isNull(), "MISSING_FIELD", F.lit("missing field: source.ts_ms")),
         ((op != "d") & (env["after"].isNull() | (env["after"] == "null")), "MISSING_FIELD",
          F.concat(F.lit("missing field: after (required for op="), op, F.lit(")"))),
@@ -124,7 +133,7 @@ def parse_envelopes(kafka_df: DataFrame, job_run_id: str = None):
         F.col("_key_text").alias("key"),
         F.when(env["before"] != "null", env["before"]).alias("before"),
         F.when(env["after"] != "null", env["after"]).alias("after"),
-        env["source"]["lsn"].alias("source_lsn"),
+        _source_lsn(env).alias("source_lsn"),
         env["source"]["txId"].alias("source_tx_id"),
         env["source"]["ts_ms"].alias("source_ts_ms"),
         env["ts_ms"].alias("ts_ms"),
