@@ -9,7 +9,7 @@ import sys
 
 from cdc_lake import catalog, source_db
 from cdc_lake.entry import UsageError
-from cdc_lake.schema import parse_allow
+from cdc_lake.schema import ALLOWED_FOR_DROPPED, parse_allow
 from cdc_lake.session import build_session, warehouse_for
 from cdc_lake.silver import TableStopped, bronze_head, process_table
 
@@ -48,7 +48,8 @@ def main(opts):
             result = exc.summary
             stopped.append(str(exc))
             print(f"error: {exc}", file=sys.stderr, flush=True)
-        applied = {c["column"] for c in result.get("schema_changes", []) if c["action"] == "allow"}
+        applied = {c["column"] for c in result.get("schema_changes", [])
+                   if c["action"] == "allow" or c.get("message") == ALLOWED_FOR_DROPPED}
         for column, source_type in (allow.get(t) or {}).items():
             if column not in applied and "error" not in result:
                 result.setdefault("warnings", []).append(

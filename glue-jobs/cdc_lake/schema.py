@@ -31,6 +31,7 @@ _ALIASES = {"integer": "int", "long": "bigint", "smallint": "int", "tinyint": "i
             "byte": "int", "real": "float"}
 # Iceberg's type promotions (spec, "Schema Evolution"), besides widening a decimal's precision
 _PROMOTIONS = {("int", "bigint"), ("float", "double")}
+ALLOWED_FOR_DROPPED = "allowed for a column the source no longer has"
 
 
 def canonical(spark_type):
@@ -150,6 +151,16 @@ class SchemaPlan:
         return stops[0].message + more
 
 
+def dropped_column_advice(plan, columns, allow_hint=None):
+    """For a value that does not fit a column the source no longer has: how to say which type it is."""
+    dropped = [c for c in columns if c in {x.column for x in plan.of("dropped")}]
+    if not dropped:
+        return None
+    hint = allow_hint(dropped[0], "<type>") if allow_hint else f"allow {plan.table}.{dropped[0]}:<type>"
+    return (f"{', '.join(dropped)} no longer in the source, whose type can thus not be read: if the events "
+            f"hold a wider type (written before the drop), name it: {hint}")
+
+
 def silver_source_columns(spec, silver_schema):
     """silver's (name, type) pairs minus its derived and SCD2 columns: the source columns it holds."""
     own = {c for c, _, _ in spec.derived} | {c for c, _ in SCD2_COLUMNS}
@@ -240,9 +251,22 @@ def plan_schema(spec, silver_columns, source_columns, bronze_fields=(), allowed=
 
     for column, _ in list(columns):
         if column not in source_columns and not any(c.column == column and c.action == "add" for c in plan.changes):
-            plan.changes.append(Change(column, "dropped", current[column]))
+            old = current[column]
+            plan.changes.append(Change(column, "dropped", old))
             plan.warnings.append(f"{where}.{column}: no longer in the source (dropped, or renamed: a rename is a drop "
                                  f"and an add); silver keeps the column, and versions written from now on carry null")
+            # the source cannot say any more which type the column's pending events hold: this run's
+            # allowance says it (bronze events written before the drop may carry a wider type)
+            allowance = allowed.get(column)
+            if allowance and allowance[0] is None and compare(old, allowance[1]) != "same":
+                kind = compare(old, allowance[1])
+                if kind == "widen":
+                    plan.changes.append(Change(column, "widen", old, allowance[1], None, ALLOWED_FOR_DROPPED))
+                    current[column] = allowance[1]
+                    columns[[c for c, _ in columns].index(column)] = (column, allowance[1])
+                else:
+                    plan.changes.append(Change(column, "allow", old, allowance[1], None,
+                                               f"allowed: silver keeps {old}, each {allowance[1]} value is cast into it"))
 
     for column in sorted(set(bronze_fields) - set(current)):
         add(column, declared.get(column, "string"), why="in bronze events, no longer in the source")

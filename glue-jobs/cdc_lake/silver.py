@@ -75,9 +75,10 @@ class SchemaChangeError(TableStopped):
     """A source schema change silver cannot follow (a narrowing or an incompatible type change)."""
 
 
-def first_uncastable_change(decoded_df, table):
+def first_uncastable_change(decoded_df, table, advice=None):
     """One line naming the first change (by LSN) of decode_rows' output with a value that did not
-    cast (table, key, LSN, Kafka offset, columns); None when every value cast."""
+    cast (table, key, LSN, Kafka offset, columns); None when every value cast. `advice(columns)`: a
+    more precise fix for those columns, or None."""
     s = as_spec(table)
     rows = (decoded_df.where(F.size("_uncastable_cols") > 0)
             .orderBy("_source_lsn", "_kafka_offset").limit(1).collect())
@@ -86,10 +87,11 @@ def first_uncastable_change(decoded_df, table):
     r = rows[0]
     types = dict(s.columns)
     cols = ", ".join(f"{c} ({types[c]})" for c in r["_uncastable_cols"])
+    fix = (advice(list(r["_uncastable_cols"])) if advice else None) or \
+        "the source schema changed in a way this run did not see (cdcctl schema diff shows it)"
     return (f"{s.silver_table}: the change at source LSN {r['_source_lsn']} (Kafka offset {r['_kafka_offset']}, "
-            f"{s.key} {r[s.key]}) has values that do not cast to their silver types: {cols}. The source "
-            f"schema changed in a way this run did not see (cdcctl schema diff shows it); the table stopped "
-            f"before writing and its watermark did not move, so a re-run resumes there")
+            f"{s.key} {r[s.key]}) has values that do not cast to their silver types: {cols}. The table stopped "
+            f"before writing and its watermark did not move, so a re-run resumes there. Fix: {fix}")
 
 
 def ensure_silver_table(spark, table):
@@ -306,6 +308,7 @@ def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, a
     try:
         fields = bronze_fields(bronze)
         columns = schema.silver_source_columns(s, silver_columns_now(spark, target))
+        advice = None
         if fields:
             hint = (lambda c, t: allow_hint(table, c, t)) if allow_hint else None
             plan = plan_table_schema(spark, target, table, source, fields, allow, hint)
@@ -315,9 +318,10 @@ def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, a
                 raise _stopped(SchemaChangeError(plan.stop_line()), summary)
             apply_schema_plan(spark, target, plan, run_id)
             columns = plan.columns
+            advice = lambda cols: schema.dropped_column_advice(plan, cols, hint)  # noqa: E731
         effective = effective_spec(table, columns)
         decoded = scd2.decode_rows(bronze, effective)
-        uncastable = first_uncastable_change(decoded, effective)
+        uncastable = first_uncastable_change(decoded, effective, advice)
         if uncastable:
             raise _stopped(UncastableChangeError(uncastable), summary)
         changes = scd2.order_changes(decoded, effective)

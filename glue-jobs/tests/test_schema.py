@@ -100,6 +100,17 @@ def test_an_allowed_change_keeps_silvers_type_and_only_that_exact_change_is_allo
     assert plan.stops
 
 
+def test_an_allowance_names_the_type_of_a_column_the_source_no_longer_has():
+    # bronze still holds events written before the drop, with values of a wider type than silver's
+    silver = [*USERS.columns, ("visits", "int")]
+    plan = schema.plan_schema(USERS, silver, PG_USERS, {"id", "visits"}, allowed={"visits": (None, "bigint")})
+    assert [(c.column, c.action) for c in plan.changes] == [("visits", "dropped"), ("visits", "widen")]
+    assert dict(plan.columns)["visits"] == "bigint"
+    plain = schema.plan_schema(USERS, silver, PG_USERS, {"id", "visits"}, allow_hint=hint)
+    assert schema.dropped_column_advice(plain, ["visits"], hint).endswith("name it: ALLOW visits:<type>")
+    assert schema.dropped_column_advice(plain, ["email"], hint) is None
+
+
 def test_a_source_column_named_like_a_derived_or_scd2_column_stops_the_table():
     plan = schema.plan_schema(USERS, list(USERS.columns), {**PG_USERS, "operation": "text"}, {"id"})
     assert plan.stops and "one of silver's own SCD2 columns" in plan.stop_line()
