@@ -173,7 +173,7 @@ def _stopped(spec):
 
 
 def plan_schema(spec, silver_columns, source_columns, bronze_fields=(), allowed=None, allow_hint=None,
-                source_error=None, types=None):
+                source_error=None, types=None, source_filled=()):
     """What this run does to silver_<table>'s schema.
 
     spec: the catalog's TableSpec. silver_columns: [(name, type)] of the source columns silver holds
@@ -181,7 +181,8 @@ def plan_schema(spec, silver_columns, source_columns, bronze_fields=(), allowed=
     when it could not be read (source_error says why). bronze_fields: the fields the run's events
     carry. allowed: {column: (silver type or None, source type)} type changes allowed (a recorded
     allowance names silver's type, a new one from the run's argument does not). allow_hint(column,
-    source type) -> the command that allows a change.
+    source type) -> the command that allows a change. source_filled: the source's columns that give
+    rows a value of their own (a default): adding one filled the existing rows without change events.
     """
     allowed = allowed or {}
     current = dict((c, canonical(t)) for c, t in silver_columns)
@@ -226,6 +227,11 @@ def plan_schema(spec, silver_columns, source_columns, bronze_fields=(), allowed=
             add(column, st.spark_type, pg_type, "added in the source")
             if st.note and column in current:
                 plan.warnings.append(f"{where}.{column}: Postgres type {pg_type}, {st.note}")
+            if column in source_filled and column in current:
+                plan.warnings.append(
+                    f"{where}.{column}: has a default in the source, so the rows that existed when it was added "
+                    f"hold a value no change event carried: silver reads null for them until they change; "
+                    f"backfill them: cdcctl connector snapshot {spec.name}")
             continue
         old = current[column]
         kind = compare(old, st.spark_type)
@@ -254,7 +260,9 @@ def plan_schema(spec, silver_columns, source_columns, bronze_fields=(), allowed=
             old = current[column]
             plan.changes.append(Change(column, "dropped", old))
             plan.warnings.append(f"{where}.{column}: no longer in the source (dropped, or renamed: a rename is a drop "
-                                 f"and an add); silver keeps the column, and versions written from now on carry null")
+                                 f"and an add); silver keeps the column, and versions written from now on carry null. "
+                                 f"If it was renamed, the rows no change touches get the new column's value by a "
+                                 f"backfill: cdcctl connector snapshot {spec.name}")
             # the source cannot say any more which type the column's pending events hold: this run's
             # allowance says it (bronze events written before the drop may carry a wider type)
             allowance = allowed.get(column)

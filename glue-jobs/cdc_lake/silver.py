@@ -139,12 +139,13 @@ def plan_table_schema(spark, target, table, source, fields, allow=None, allow_hi
     s = spec(table)
     allowed = dict(recorded_allowances(spark, target))
     allowed.update({c: (None, t) for c, t in (allow or {}).items()})
-    source_columns, source_error = None, "no database configured for this run"
+    source_columns, source_error, filled = None, "no database configured for this run", ()
     if source is not None:
         source_columns, source_error = source.columns(table)
+        filled = source.filled(table) if source_columns is not None else ()
     return schema.plan_schema(
         s, schema.silver_source_columns(s, silver_columns_now(spark, target)), source_columns, fields,
-        allowed=allowed, allow_hint=allow_hint, source_error=source_error)
+        allowed=allowed, allow_hint=allow_hint, source_error=source_error, source_filled=filled)
 
 
 def apply_schema_plan(spark, target, plan, run_id=None):

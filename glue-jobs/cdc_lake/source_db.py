@@ -67,12 +67,14 @@ def connect(creds):
 
 # pg_catalog, not information_schema: it lists the columns of tables the role holds no privilege on,
 # and format_type gives the modifiers (numeric(12,2), character varying(20)). An enum is 'enum'; a
-# domain is its base type.
+# domain is its base type. `filled`: the column gives rows a value of its own (a default, an identity,
+# a generated column), so adding it filled the existing rows without a change event.
 COLUMNS_SQL = """
 SELECT c.relname, a.attname,
        CASE WHEN t.typtype = 'e' THEN 'enum'
             WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod)
-            ELSE format_type(a.atttypid, a.atttypmod) END
+            ELSE format_type(a.atttypid, a.atttypmod) END,
+       a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -82,21 +84,29 @@ ORDER BY c.relname, a.attnum
 """
 
 
-def read_columns(creds, tables, schema=None):
-    """{source table: {column: Postgres type}} in column order, for the `tables` that exist."""
+def read_source_schema(creds, tables, schema=None):
+    """({source table: {column: Postgres type}} in column order, {source table: {filled column}}) for the
+    `tables` that exist."""
     schema = schema or catalog.load()["source"]["schema"]
     conn = connect(creds)
-    out = {}
+    types, filled = {}, {}
     try:
         with conn.cursor() as cur:
             cur.execute(COLUMNS_SQL, (schema, list(tables)))
-            for table, column, pg_type in cur.fetchall():
-                out.setdefault(table, {})[column] = pg_type
+            for table, column, pg_type, has_value in cur.fetchall():
+                types.setdefault(table, {})[column] = pg_type
+                if has_value:
+                    filled.setdefault(table, set()).add(column)
     except Exception as exc:  # noqa: BLE001 - psycopg's many kinds: one line naming the database
         raise SourceError(f"cannot read the column types at {describe(creds)}: {_first_line(exc)}") from None
     finally:
         conn.close()
-    return out
+    return types, filled
+
+
+def read_columns(creds, tables, schema=None):
+    """{source table: {column: Postgres type}} in column order, for the `tables` that exist."""
+    return read_source_schema(creds, tables, schema)[0]
 
 
 def read_tables(creds, tables):
@@ -137,13 +147,14 @@ class SourceSchema:
         self._credentials = credentials
         self._tables = list(tables or catalog.tables())
         self._columns = None
+        self._filled = {}
         self._error = None
 
     def columns(self, table):
         """({column: Postgres type} in the source's order, None), or (None, why it is unknown)."""
         if self._columns is None and self._error is None:
             try:
-                self._columns = read_columns(self._credentials(), self._tables)
+                self._columns, self._filled = read_source_schema(self._credentials(), self._tables)
             except SourceError as exc:
                 self._error = str(exc)
         if self._error is not None:
@@ -151,6 +162,11 @@ class SourceSchema:
         if table not in self._columns:
             return None, f"{catalog.load()['source']['schema']}.{table} does not exist in the source"
         return self._columns[table], None
+
+    def filled(self, table):
+        """The columns of `table` that give rows a value of their own (a default, an identity, generated)."""
+        self.columns(table)
+        return set(self._filled.get(table, ()))
 
     @property
     def error(self):

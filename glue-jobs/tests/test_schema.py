@@ -53,6 +53,15 @@ def test_a_wider_source_type_widens_silver_in_place():
     assert dict(plan.columns)["quantity"] == "bigint"
 
 
+def test_a_column_added_with_a_default_warns_that_existing_rows_need_a_backfill():
+    plan = schema.plan_schema(USERS, list(USERS.columns), {**PG_USERS, "tier": "text"}, {"id"}, source_filled={"tier", "id"})
+    assert [c.column for c in plan.of("add")] == ["tier"]
+    assert plan.warnings == [
+        "silver_users.tier: has a default in the source, so the rows that existed when it was added hold a value no "
+        "change event carried: silver reads null for them until they change; backfill them: cdcctl connector "
+        "snapshot users"]
+
+
 def test_a_dropped_column_stays_in_silver_and_the_run_warns_naming_it():
     source = {c: t for c, t in PG_USERS.items() if c != "country"}
     plan = schema.plan_schema(USERS, list(USERS.columns), source, {"id", "email"})

@@ -33,6 +33,9 @@ class Source:
     def columns(self, table):
         return self.tables[table], None
 
+    def filled(self, table):
+        return set()
+
 
 def order(oid, quantity=1, amount="10.00", **extra):
     row = {"id": oid, "user_id": 1, "product_id": 1, "quantity": quantity, "total_amount": amount,
