@@ -134,6 +134,8 @@ class SchemaPlan:
     columns: list
     changes: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    # False when the plan was made without the source's columns (only the catalog and silver's own)
+    source_read: bool = True
 
     def of(self, action):
         return [c for c in self.changes if c.action == action]
@@ -173,7 +175,7 @@ def _stopped(spec):
 
 
 def plan_schema(spec, silver_columns, source_columns, bronze_fields=(), allowed=None, allow_hint=None,
-                source_error=None, types=None, source_filled=()):
+                source_error=None, types=None, source_filled=(), known_dropped=()):
     """What this run does to silver_<table>'s schema.
 
     spec: the catalog's TableSpec. silver_columns: [(name, type)] of the source columns silver holds
@@ -183,6 +185,7 @@ def plan_schema(spec, silver_columns, source_columns, bronze_fields=(), allowed=
     allowance names silver's type, a new one from the run's argument does not). allow_hint(column,
     source type) -> the command that allows a change. source_filled: the source's columns that give
     rows a value of their own (a default): adding one filled the existing rows without change events.
+    known_dropped: the columns an earlier run already warned about as dropped (warned once).
     """
     allowed = allowed or {}
     current = dict((c, canonical(t)) for c, t in silver_columns)
@@ -207,6 +210,7 @@ def plan_schema(spec, silver_columns, source_columns, bronze_fields=(), allowed=
         plan.changes.append(Change(column, "add", None, spark_type, pg_type, why))
 
     if source_columns is None:
+        plan.source_read = False
         for column in sorted(set(bronze_fields) - set(current)):
             if column in declared:
                 add(column, declared[column], why="declared in the catalog")
@@ -259,10 +263,12 @@ def plan_schema(spec, silver_columns, source_columns, bronze_fields=(), allowed=
         if column not in source_columns and not any(c.column == column and c.action == "add" for c in plan.changes):
             old = current[column]
             plan.changes.append(Change(column, "dropped", old))
-            plan.warnings.append(f"{where}.{column}: no longer in the source (dropped, or renamed: a rename is a drop "
-                                 f"and an add); silver keeps the column, and versions written from now on carry null. "
-                                 f"If it was renamed, the rows no change touches get the new column's value by a "
-                                 f"backfill: cdcctl connector snapshot {spec.name}")
+            if column not in known_dropped:
+                    plan.warnings.append(
+                    f"{where}.{column}: no longer in the source (dropped, or renamed: a rename is a drop and an add); "
+                    f"silver keeps the column, and versions written from now on carry null. If it was renamed, the "
+                    f"rows no change touches get the new column's value by a backfill: cdcctl connector snapshot "
+                    f"{spec.name}")
             # the source cannot say any more which type the column's pending events hold: this run's
             # allowance says it (bronze events written before the drop may carry a wider type)
             allowance = allowed.get(column)

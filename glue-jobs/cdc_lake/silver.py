@@ -133,7 +133,7 @@ def bronze_fields(bronze_df):
     return {r.field: r.seen for r in rows}
 
 
-def plan_table_schema(spark, target, table, source, fields, allow=None, allow_hint=None):
+def plan_table_schema(spark, target, table, source, fields, allow=None, allow_hint=None, known_dropped=()):
     """schema.plan_schema for one silver table against the source's column types (`source`: a
     SourceSchema, or None when there is no database to ask) and the fields of this run's events."""
     s = spec(table)
@@ -145,7 +145,8 @@ def plan_table_schema(spark, target, table, source, fields, allow=None, allow_hi
         filled = source.filled(table) if source_columns is not None else ()
     return schema.plan_schema(
         s, schema.silver_source_columns(s, silver_columns_now(spark, target)), source_columns, fields,
-        allowed=allowed, allow_hint=allow_hint, source_error=source_error, source_filled=filled)
+        allowed=allowed, allow_hint=allow_hint, source_error=source_error, source_filled=filled,
+        known_dropped=known_dropped)
 
 
 def apply_schema_plan(spark, target, plan, run_id=None):
@@ -310,9 +311,13 @@ def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, a
         fields = bronze_fields(bronze)
         columns = schema.silver_source_columns(s, silver_columns_now(spark, target))
         advice = None
+        # the dropped columns already warned about ride in the watermark: a drop is warned once
+        dropped = list(state.get("dropped_columns") or [])
         if fields:
             hint = (lambda c, t: allow_hint(table, c, t)) if allow_hint else None
-            plan = plan_table_schema(spark, target, table, source, fields, allow, hint)
+            plan = plan_table_schema(spark, target, table, source, fields, allow, hint, known_dropped=dropped)
+            if plan.source_read:
+                dropped = [c.column for c in plan.of("dropped")]
             summary["schema_changes"] = [c.as_dict() for c in plan.changes]
             summary["warnings"] = list(plan.warnings)
             if plan.stops:
@@ -343,7 +348,7 @@ def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, a
         seen = dict(state.get("bronze_fields") or {})
         seen.update({f: max(ms, seen.get(f) or ms) for f, ms in fields.items()})
         current.unpersist()
-        merge_history(spark, target, rows, s.key, encode_watermark(head, valid_from_max, seen),
+        merge_history(spark, target, rows, s.key, encode_watermark(head, valid_from_max, seen, dropped),
                       target_filter=changed_keys_predicate(rows, s.key, column=f"t.`{s.key}`"))
     finally:
         for df in (rows, current, bronze):

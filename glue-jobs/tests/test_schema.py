@@ -70,6 +70,12 @@ def test_a_dropped_column_stays_in_silver_and_the_run_warns_naming_it():
     assert len(plan.warnings) == 1 and plan.warnings[0].startswith("silver_users.country: no longer in the source")
 
 
+def test_a_drop_is_warned_once():
+    source = {c: t for c, t in PG_USERS.items() if c != "country"}
+    plan = schema.plan_schema(USERS, list(USERS.columns), source, {"id"}, known_dropped=["country"])
+    assert [(c.column, c.action) for c in plan.changes] == [("country", "dropped")] and plan.warnings == []
+
+
 def test_a_rename_is_a_drop_and_an_add():
     source = {("display_name" if c == "full_name" else c): t for c, t in PG_USERS.items()}
     plan = schema.plan_schema(USERS, list(USERS.columns), source, {"id", "display_name"})
