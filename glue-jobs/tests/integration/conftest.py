@@ -248,7 +248,7 @@ def silver_types(tbl):
 
 def silver_current(spark, tbl):
     s = TABLES[tbl]
-    rows = spark_rows(spark, f"silver_{tbl}", s.business_columns + [c for c, _ in s.derived],
+    rows = spark_rows(spark, f"silver_{tbl}", s.business_columns + [d[0] for d in s.derived],
                       silver_types(tbl), "_is_current")
     return rows
 
