@@ -8,8 +8,9 @@ Exit 0 when every fail-severity rule passed, 1 when one failed, 2 for a bad rule
 import datetime
 import sys
 
+from cdc_lake import source_db as source
 from cdc_lake.dq import rules as dq_rules
-from cdc_lake.dq import runner, source
+from cdc_lake.dq import runner
 from cdc_lake.entry import UsageError
 from cdc_lake.session import build_session, warehouse_for
 
@@ -31,15 +32,15 @@ def main(opts):
         raise UsageError("RULES_INVALID", f"no rule matches --table {opts['table'] or '*'} --only {opts['only'] or '*'}")
 
     def read_source(tables):
-        creds = source.load_credentials(
-            opts["db_credentials_file"], opts["db_secret_name"], opts["region"], opts["db_ssl_root_cert"],
-            host=opts["db_host"], port=opts["db_port"], dbname=opts["db_name"], username=opts["db_user"])
-        return source.read_tables(creds, tables)
+        return source.read_tables(source.credentials_from(opts), tables)
+
+    def read_columns(tables):
+        return source.read_columns(source.credentials_from(opts), tables)
 
     started_at = _now()
     spark = build_session("data_quality", warehouse_for(opts["storage_root"]), opts["catalog"])
     try:
-        results = runner.run_rules(spark, rules, read_source)
+        results = runner.run_rules(spark, rules, read_source, read_columns=read_columns)
     except runner.MissingTableError as exc:
         raise UsageError("MISSING_TABLE", str(exc)) from None
     ok = runner.passed(results)

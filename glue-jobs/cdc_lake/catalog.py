@@ -28,6 +28,11 @@ class TableSpec:
     def business_columns(self):
         return [c for c, _ in self.columns]
 
+    @property
+    def silver_schema(self):
+        """(name, type) of every silver column: source columns, derived columns, SCD2 columns."""
+        return list(self.columns) + [(c, t) for c, t, _ in self.derived] + list(SCD2_COLUMNS)
+
 
 SCD2_COLUMNS = (
     ("_valid_from", "timestamp"), ("_valid_to", "timestamp"), ("_is_current", "boolean"),
@@ -53,9 +58,14 @@ def spec(table):
         raise ValueError(f"unknown source table {table!r}: expected one of {', '.join(tables())}") from None
 
 
+def as_spec(table):
+    """A TableSpec as given, or the catalog's for a table name. Functions over a table take either:
+    the catalog's columns, or the effective ones a silver table evolved to (cdc_lake.schema)."""
+    return table if isinstance(table, TableSpec) else spec(table)
+
+
 def silver_schema(table):
-    s = spec(table)
-    return list(s.columns) + [(c, t) for c, t, _ in s.derived] + list(SCD2_COLUMNS)
+    return as_spec(table).silver_schema
 
 
 def silver_columns(table):
@@ -77,6 +87,11 @@ def namespace():
 
 def bronze_table():
     return load()["lake"]["bronze"]
+
+
+def source_types():
+    """Postgres type (format_type without its modifier) -> the Spark SQL type schema evolution gives it."""
+    return dict(load()["source"]["types"])
 
 
 def topic(table):

@@ -21,6 +21,7 @@ ENVELOPE_SCHEMA = StructType([
     StructField("after", StringType()),
     StructField("source", StructType([
         StructField("lsn", LongType()),
+        StructField("sequence", StringType()),
         StructField("txId", LongType()),
         StructField("ts_ms", LongType()),
         StructField("snapshot", StringType()),
@@ -73,6 +74,14 @@ def _source_table(env: Column) -> Column:
     return F.coalesce(env["source"]["table"], F.element_at(F.split(F.col("topic"), r"\."), -1))
 
 
+def _source_lsn(env: Column) -> Column:
+    """source.lsn; an incremental snapshot's read (op r, `connector snapshot`) carries none, but its
+    source.sequence ([last commit LSN, LSN]) names the WAL position where its chunk was read, which
+    places it among the key's changes."""
+    sequence = F.from_json(env["source"]["sequence"], "array<string>")
+    return F.coalesce(env["source"]["lsn"], F.element_at(sequence, -1).try_cast("long"))
+
+
 def _error_of(env: Column, utf8: Column, value_text: Column):
     """(error_class, error) of the first rule a record breaks, nulls for a good record."""
     op = env["op"]
@@ -87,7 +96,7 @@ def _error_of(env: Column, utf8: Column, value_text: Column):
         # only the catalog's tables reach bronze: a table name is data, never trusted as a name
         (~table.isin(*catalog.tables()), "UNKNOWN_TABLE",
          F.concat(F.lit("source table "), table, F.lit(" is not in the pipeline catalog"))),
-        (env["source"]["lsn"].isNull(), "MISSING_FIELD", F.lit("missing field: source.lsn")),
+        (_source_lsn(env).isNull(), "MISSING_FIELD", F.lit("missing field: source.lsn")),
         (env["source"]["ts_ms"].isNull(), "MISSING_FIELD", F.lit("missing field: source.ts_ms")),
         ((op != "d") & (env["after"].isNull() | (env["after"] == "null")), "MISSING_FIELD",
          F.concat(F.lit("missing field: after (required for op="), op, F.lit(")"))),
@@ -134,7 +143,7 @@ def parse_envelopes(kafka_df: DataFrame, job_run_id: str = None):
         F.col("_key_text").alias("key"),
         F.when(env["before"] != "null", env["before"]).alias("before"),
         F.when(env["after"] != "null", env["after"]).alias("after"),
-        env["source"]["lsn"].alias("source_lsn"),
+        _source_lsn(env).alias("source_lsn"),
         env["source"]["txId"].alias("source_tx_id"),
         env["source"]["ts_ms"].alias("source_ts_ms"),
         env["ts_ms"].alias("ts_ms"),

@@ -7,24 +7,51 @@ window covers the time the key was absent; it also remembers the delete's LSN, s
 deleted key cannot resurrect it. A late event (LSN below the key's latest) is placed where its LSN
 says, and only the windows around it change; the current row stays the one with the highest LSN.
 """
-from pyspark.sql import DataFrame, Window, functions as F
+import re
 
-from .catalog import silver_columns, spec
+from pyspark.sql import Column, DataFrame, Window, functions as F
+
+from .catalog import as_spec, silver_columns
 
 TOAST_PLACEHOLDER = "__debezium_unavailable_value"
+_DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
 
 
-def decode_rows(bronze_df: DataFrame, table: str) -> DataFrame:
+def decode_value(text: Column, sql_type: str):
+    """Debezium's JSON text of one value -> (the typed value, true where it did not fit `sql_type`).
+
+    A date comes as days since the epoch; a decimal as its exact text, which try_cast would round to
+    the column's scale: more significant fraction digits than the scale count as not fitting, so no
+    digit is lost silently (a numeric(12,4) value meeting a decimal(12,2) column stops the run)."""
+    sql_type = sql_type.strip().lower()
+    if sql_type == "date":
+        value = F.when(text.rlike(r"^-?[0-9]+$"), F.date_from_unix_date(text.try_cast("int"))) \
+            .otherwise(text.try_cast("date"))
+        return value, value.isNull()
+    value = text.try_cast(sql_type)
+    misfit = value.isNull()
+    decimal = _DECIMAL.match(sql_type)
+    if decimal:
+        fraction = F.regexp_extract(text, r"\.([0-9]*?)0*$", 1)
+        misfit = misfit | (F.length(fraction) > int(decimal.group(2)))
+        value = F.when(~misfit, value)
+    return value, misfit
+
+
+def decode_rows(bronze_df: DataFrame, table) -> DataFrame:
     """Bronze rows of one table -> typed source columns plus change metadata.
 
-    The image is `after` (c/u/r) or `before` (d). Values come as JSON text: numerics as strings
-    (decimal.handling.mode=string), timestamptz as ISO-8601. A TOASTed column that Debezium could not
-    read is left null and named in `_toast_cols` for carry_toast_forward. A value that does not cast
-    to its column's type is left null and named in `_uncastable_cols`: try_cast, so one bad value
-    does not fail the whole run with a message naming neither table nor key (ANSI mode), and is not
-    silently nulled either: the caller stops the run with one line that names it (silver.process_table).
+    `table`: a name (the catalog's columns) or a TableSpec (a silver table's effective columns, with
+    the ones schema evolution added). The image is `after` (c/u/r) or `before` (d). Values come as JSON
+    text: numerics as strings (decimal.handling.mode=string), timestamptz as ISO-8601. A column the
+    image lacks (dropped in the source, or added after the event) is null. A TOASTed column that
+    Debezium could not read is left null and named in `_toast_cols` for carry_toast_forward. A value
+    that does not fit its column's type is left null and named in `_uncastable_cols`: try_cast, so one
+    bad value does not fail the whole run with a message naming neither table nor key (ANSI mode), and
+    is not silently nulled either: the caller stops the table with one line that names it
+    (silver.process_table).
     """
-    s = spec(table)
+    s = as_spec(table)
     image_schema = "struct<" + ",".join(f"`{c}`:string" for c in s.business_columns) + ">"
     image = F.from_json(
         F.when(F.col("operation") == "d", F.col("before")).otherwise(F.col("after")), image_schema)
@@ -35,11 +62,11 @@ def decode_rows(bronze_df: DataFrame, table: str) -> DataFrame:
         text = F.when(~is_toast | raw.isNull(), raw)
         if name == s.key:
             text = F.coalesce(text, F.get_json_object("key", f"$.{name}"))
-        value = text.try_cast(sql_type)
+        value, misfit = decode_value(text, sql_type)
         typed.append(value.alias(name))
         toasted.append(F.when(is_toast, F.lit(name)))
-        uncastable.append(F.when(text.isNotNull() & value.isNull(), F.lit(name)))
-    return bronze_df.where(F.col("source_table") == table).select(
+        uncastable.append(F.when(text.isNotNull() & misfit, F.lit(name)))
+    return bronze_df.where(F.col("source_table") == s.name).select(
         *typed,
         F.col("operation"),
         F.col("source_lsn").alias("_source_lsn"),
@@ -51,13 +78,13 @@ def decode_rows(bronze_df: DataFrame, table: str) -> DataFrame:
 
 
 
-def order_changes(changes_df: DataFrame, table: str) -> DataFrame:
+def order_changes(changes_df: DataFrame, table) -> DataFrame:
     """One change per (key, source_lsn), numbered per key in source order as `_change_seq`.
 
     Kafka redelivery yields the same LSN twice; the one at the higher offset wins, which is also the
     tie-break when ordering.
     """
-    key = spec(table).key
+    key = as_spec(table).key
     by_lsn = Window.partitionBy(key, "_source_lsn").orderBy(F.col("_kafka_offset").desc())
     by_key = Window.partitionBy(key).orderBy("_source_lsn", "_kafka_offset")
     return (
@@ -69,9 +96,9 @@ def order_changes(changes_df: DataFrame, table: str) -> DataFrame:
     )
 
 
-def carry_toast_forward(timeline_df: DataFrame, table: str) -> DataFrame:
+def carry_toast_forward(timeline_df: DataFrame, table) -> DataFrame:
     """Fill every column named in `_toast_cols` from the key's previous row that had it."""
-    s = spec(table)
+    s = as_spec(table)
     earlier = (Window.partitionBy(s.key).orderBy("_source_lsn", "_kafka_offset")
                .rowsBetween(Window.unboundedPreceding, -1))
     out = timeline_df
@@ -83,27 +110,30 @@ def carry_toast_forward(timeline_df: DataFrame, table: str) -> DataFrame:
     return out.withColumn("_toast_cols", F.array().cast("array<string>"))
 
 
-def derive_columns(df: DataFrame, table: str) -> DataFrame:
+def derive_columns(df: DataFrame, table) -> DataFrame:
     """The columns silver adds to a source table: the catalog's Spark SQL expressions over its columns."""
-    for name, sql_type, sql in spec(table).derived:
+    for name, sql_type, sql in as_spec(table).derived:
         df = df.withColumn(name, F.expr(sql).cast(sql_type))
     return df
 
 
-def row_hash(df: DataFrame, table: str) -> DataFrame:
-    """`_hash`: sha256 over the source (business) columns; derived columns follow from them."""
-    cols = spec(table).business_columns
+def row_hash(df: DataFrame, table) -> DataFrame:
+    """`_hash`: sha256 over the source (business) columns; derived columns follow from them.
+
+    to_json leaves null fields out, so a column added by schema evolution changes no existing hash
+    while it is null (no version is written for it), and is covered from the first value it holds."""
+    cols = as_spec(table).business_columns
     return df.withColumn("_hash", F.sha2(F.to_json(F.struct(*cols)), 256))
 
 
-def build_scd2_history(changes_df: DataFrame, current_df: DataFrame, table: str) -> DataFrame:
+def build_scd2_history(changes_df: DataFrame, current_df: DataFrame, table) -> DataFrame:
     """The silver rows to MERGE on (key, _source_lsn): new versions, and existing ones whose window closes.
 
     changes_df: order_changes output. current_df: the existing silver rows (every version) of the
     keys in changes_df. Changes already in silver (same key and LSN) are ignored, and so is a change
     whose `_hash` equals the version before it (no-op update), which makes a re-run a no-op.
     """
-    s = spec(table)
+    s = as_spec(table)
     key, business = s.key, s.business_columns
     existing = current_df.select(
         *business, "operation", "_source_lsn", "_valid_from", "_hash",

@@ -13,14 +13,16 @@ target scan gets the same predicate in its ON clause. What is read then follows 
 changed keys live in, not the table; changes spread at random over the whole key range still touch
 every file (bench/silver_merge_cost.py measures both).
 """
+import dataclasses
+import json
 import uuid
 
 from pyspark.sql import functions as F
 
-from . import scd2
+from . import schema, scd2
 from .bronze import BRONZE_TABLE
 from .session import table_name, table_properties
-from .catalog import silver_schema, spec
+from .catalog import as_spec, silver_schema, spec
 from .watermark import WATERMARK_PROPERTY, commit_properties, current_lineage, encode_watermark, read_watermark_state
 
 SILVER_PROPERTIES = {
@@ -48,18 +50,36 @@ WHEN NOT MATCHED THEN INSERT *
 """
 
 
+# a type change allowed for a column (bronze_to_silver --allow), recorded on the silver table so that
+# later runs keep allowing it: cdc.schema.allow.<column> = {"silver": type, "source": type, "run": id}
+ALLOWANCE_PREFIX = "cdc.schema.allow."
+
+
 class MissingTableError(RuntimeError):
     pass
 
 
-class UncastableChangeError(ValueError):
-    """A change whose values do not fit silver's column types: a source schema change to apply first."""
+class TableStopped(ValueError):
+    """A change this run cannot apply to one silver table: that table stops before any write, its
+    watermark stays and its events stay in bronze; the run goes on with the other tables. `summary`:
+    the table's summary up to the stop (process_table sets it)."""
+
+    summary = None
 
 
-def first_uncastable_change(decoded_df, table):
+class UncastableChangeError(TableStopped):
+    """A change whose values do not fit silver's column types."""
+
+
+class SchemaChangeError(TableStopped):
+    """A source schema change silver cannot follow (a narrowing or an incompatible type change)."""
+
+
+def first_uncastable_change(decoded_df, table, advice=None):
     """One line naming the first change (by LSN) of decode_rows' output with a value that did not
-    cast (table, key, LSN, Kafka offset, columns); None when every value cast."""
-    s = spec(table)
+    cast (table, key, LSN, Kafka offset, columns); None when every value cast. `advice(columns)`: a
+    more precise fix for those columns, or None."""
+    s = as_spec(table)
     rows = (decoded_df.where(F.size("_uncastable_cols") > 0)
             .orderBy("_source_lsn", "_kafka_offset").limit(1).collect())
     if not rows:
@@ -67,9 +87,11 @@ def first_uncastable_change(decoded_df, table):
     r = rows[0]
     types = dict(s.columns)
     cols = ", ".join(f"{c} ({types[c]})" for c in r["_uncastable_cols"])
+    fix = (advice(list(r["_uncastable_cols"])) if advice else None) or \
+        "the source schema changed in a way this run did not see (cdcctl schema diff shows it)"
     return (f"{s.silver_table}: the change at source LSN {r['_source_lsn']} (Kafka offset {r['_kafka_offset']}, "
-            f"{s.key} {r[s.key]}) has values that do not cast to their silver types: {cols}. The source "
-            f"schema changed: update cdc_lake.tables for {table}, then re-run (the watermark did not move)")
+            f"{s.key} {r[s.key]}) has values that do not cast to their silver types: {cols}. The table stopped "
+            f"before writing and its watermark did not move, so a re-run resumes there. Fix: {fix}")
 
 
 def ensure_silver_table(spark, table):
@@ -80,6 +102,78 @@ def ensure_silver_table(spark, table):
     spark.sql(f"CREATE TABLE IF NOT EXISTS {target} ({cols}) USING iceberg TBLPROPERTIES ({props})")
     ensure_key_order(spark, target, s.key)
     return target
+
+
+def _sql_text(text):
+    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def silver_columns_now(spark, target):
+    """(name, Spark SQL type) of every column of the silver table as it is now, in its order."""
+    return [(f.name, f.dataType.simpleString()) for f in spark.table(target).schema.fields]
+
+
+def recorded_allowances(spark, target):
+    """{column: (silver type, source type)}: the type changes allowed on this silver table so far."""
+    out = {}
+    for key, value in table_properties(spark, target).items():
+        if key.startswith(ALLOWANCE_PREFIX):
+            record = json.loads(value)
+            out[key[len(ALLOWANCE_PREFIX):]] = (record["silver"], record["source"])
+    return out
+
+
+def bronze_fields(bronze_df):
+    """{field: newest source ts_ms} of the fields the change images (after, before) carry."""
+    no_keys = F.array().cast("array<string>")
+    keys = F.array_union(F.coalesce(F.expr("json_object_keys(after)"), no_keys),
+                         F.coalesce(F.expr("json_object_keys(before)"), no_keys))
+    rows = (bronze_df.select(F.explode(keys).alias("field"), "source_ts_ms")
+            .groupBy("field").agg(F.max("source_ts_ms").alias("seen")).collect())
+    return {r.field: r.seen for r in rows}
+
+
+def plan_table_schema(spark, target, table, source, fields, allow=None, allow_hint=None, known_dropped=()):
+    """schema.plan_schema for one silver table against the source's column types (`source`: a
+    SourceSchema, or None when there is no database to ask) and the fields of this run's events."""
+    s = spec(table)
+    allowed = dict(recorded_allowances(spark, target))
+    allowed.update({c: (None, t) for c, t in (allow or {}).items()})
+    source_columns, source_error, filled = None, "no database configured for this run", ()
+    if source is not None:
+        source_columns, source_error = source.columns(table)
+        filled = source.filled(table) if source_columns is not None else ()
+    return schema.plan_schema(
+        s, schema.silver_source_columns(s, silver_columns_now(spark, target)), source_columns, fields,
+        allowed=allowed, allow_hint=allow_hint, source_error=source_error, source_filled=filled,
+        known_dropped=known_dropped)
+
+
+def apply_schema_plan(spark, target, plan, run_id=None):
+    """Add and widen silver's columns, record new allowances: Iceberg metadata commits, before the MERGE.
+
+    Each is idempotent (a re-run after a crash finds the column there and plans nothing for it); a new
+    column is nullable, so earlier versions read null, and goes after the last source column."""
+    columns = [c for c, _ in plan.columns]
+    for change in plan.of("add"):
+        after = columns[columns.index(change.column) - 1]
+        origin = f"Postgres {change.pg_type}" if change.pg_type else change.message
+        comment = f"added by schema evolution ({origin}) in run {run_id or 'unknown'}"
+        spark.sql(f"ALTER TABLE {target} ADD COLUMN `{change.column}` {change.source_type} "
+                  f"COMMENT {_sql_text(comment)} AFTER `{after}`")
+    for change in plan.of("widen"):
+        spark.sql(f"ALTER TABLE {target} ALTER COLUMN `{change.column}` TYPE {change.source_type}")
+    recorded = recorded_allowances(spark, target)
+    for change in plan.of("allow"):
+        if recorded.get(change.column) != (change.silver_type, change.source_type):
+            record = json.dumps({"silver": change.silver_type, "source": change.source_type, "run": run_id})
+            spark.sql(f"ALTER TABLE {target} SET TBLPROPERTIES "
+                      f"({_sql_text(ALLOWANCE_PREFIX + change.column)} = {_sql_text(record)})")
+
+
+def effective_spec(table, columns):
+    """The catalog's TableSpec of `table` with silver's source columns (name, type) instead."""
+    return dataclasses.replace(spec(table), columns=tuple(columns))
 
 
 def ensure_key_order(spark, target, key):
@@ -172,7 +266,7 @@ def merge_history(spark, target, rows_df, key, watermark_json, target_filter=Non
     """
     if rows_df.isEmpty():
         # Nothing to change, but the watermark still has to move: an empty append is one commit.
-        (rows_df.writeTo(target).option(f"snapshot-property.{WATERMARK_PROPERTY}", watermark_json).append())
+        (rows_df.select(*spark.table(target).columns).writeTo(target).option(f"snapshot-property.{WATERMARK_PROPERTY}", watermark_json).append())
         return
     spark = rows_df.sparkSession
     view = f"silver_changes_{uuid.uuid4().hex}"
@@ -187,8 +281,21 @@ def merge_history(spark, target, rows_df, key, watermark_json, target_filter=Non
         spark.catalog.dropTempView(view)
 
 
-def process_table(spark, table, bronze_snapshot=None):
-    """Bring silver_<table> up to bronze's current snapshot. Returns a summary dict."""
+def _stopped(exc, summary):
+    exc.summary = {**summary, "status": "stopped", "error": str(exc)}
+    return exc
+
+
+def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, allow_hint=None, run_id=None):
+    """Bring silver_<table> up to bronze's current snapshot. Returns a summary dict.
+
+    Before anything is written, silver's schema is planned against the source's (`source`, a
+    SourceSchema; None: no database, so only the catalog and silver's own schema count) and the fields
+    of the new events: columns are added and types widened in place, allowed changes recorded. A change
+    silver cannot follow raises SchemaChangeError, a value that does not fit UncastableChangeError
+    (both TableStopped): nothing is written and the watermark stays. `allow`: {column: source type}
+    allowed by this run; `allow_hint(table, column, type)`: the command that allows a change.
+    """
     s = spec(table)
     target = ensure_silver_table(spark, table)
     head = bronze_snapshot if bronze_snapshot is not None else bronze_head(spark)
@@ -201,11 +308,29 @@ def process_table(spark, table, bronze_snapshot=None):
     bronze = read_bronze(spark, table, watermark, head).persist()
     current = rows = None
     try:
-        decoded = scd2.decode_rows(bronze, table)
-        uncastable = first_uncastable_change(decoded, table)
+        fields = bronze_fields(bronze)
+        columns = schema.silver_source_columns(s, silver_columns_now(spark, target))
+        advice = None
+        # the dropped columns already warned about ride in the watermark: a drop is warned once
+        dropped = list(state.get("dropped_columns") or [])
+        if fields:
+            hint = (lambda c, t: allow_hint(table, c, t)) if allow_hint else None
+            plan = plan_table_schema(spark, target, table, source, fields, allow, hint, known_dropped=dropped)
+            if plan.source_read:
+                dropped = [c.column for c in plan.of("dropped")]
+            summary["schema_changes"] = [c.as_dict() for c in plan.changes]
+            summary["warnings"] = list(plan.warnings)
+            if plan.stops:
+                raise _stopped(SchemaChangeError(plan.stop_line()), summary)
+            apply_schema_plan(spark, target, plan, run_id)
+            columns = plan.columns
+            advice = lambda cols: schema.dropped_column_advice(plan, cols, hint)  # noqa: E731
+        effective = effective_spec(table, columns)
+        decoded = scd2.decode_rows(bronze, effective)
+        uncastable = first_uncastable_change(decoded, effective, advice)
         if uncastable:
-            raise UncastableChangeError(uncastable)
-        changes = scd2.order_changes(decoded, table)
+            raise _stopped(UncastableChangeError(uncastable), summary)
+        changes = scd2.order_changes(decoded, effective)
         keys = changes.select(s.key).distinct()
         predicate = changed_keys_predicate(changes, s.key)
         current = spark.table(target)
@@ -213,15 +338,17 @@ def process_table(spark, table, bronze_snapshot=None):
             current = current.where(predicate)  # pushed down: prunes files and row groups
         # read once: build_scd2_history uses it twice
         current = current.join(F.broadcast(keys), s.key, "left_semi").persist()
-        rows = scd2.build_scd2_history(changes, current, table).persist()
+        rows = scd2.build_scd2_history(changes, current, effective).persist()
         summary["rows_read"] = bronze.count()
         summary["rows_written"] = rows.count()
         # the newest change the table holds, carried from run to run (a late event is older)
         known = [v for v in (state.get("valid_from_max"), rows.agg(F.max(F.unix_millis("_valid_from"))).first()[0])
                  if v is not None]
         valid_from_max = max(known) if known else None
+        seen = dict(state.get("bronze_fields") or {})
+        seen.update({f: max(ms, seen.get(f) or ms) for f, ms in fields.items()})
         current.unpersist()
-        merge_history(spark, target, rows, s.key, encode_watermark(head, valid_from_max),
+        merge_history(spark, target, rows, s.key, encode_watermark(head, valid_from_max, seen, dropped),
                       target_filter=changed_keys_predicate(rows, s.key, column=f"t.`{s.key}`"))
     finally:
         for df in (rows, current, bronze):

@@ -46,8 +46,8 @@ def watermark_snapshot(spark, table):
 
 def read_watermark_state(spark, table):
     """The watermark silver `table` (full name) last committed, as a dict, or {} before the first run:
-    `bronze_snapshot_id` (consumed up to) and `valid_from_max` (epoch ms of the newest change it holds,
-    which `cdcctl status` shows as the table's freshness)."""
+    `bronze_snapshot_id` (consumed up to), `valid_from_max` (epoch ms of the newest change it holds,
+    which `cdcctl status` shows as the table's freshness) and `bronze_fields` (encode_watermark)."""
     node = watermark_snapshot(spark, table)
     return {} if node is None else json.loads(node.wm)
 
@@ -57,10 +57,17 @@ def read_watermark(spark, table):
     return read_watermark_state(spark, table).get("bronze_snapshot_id")
 
 
-def encode_watermark(bronze_snapshot_id, valid_from_max=None):
+def encode_watermark(bronze_snapshot_id, valid_from_max=None, bronze_fields=None, dropped_columns=None):
+    """The watermark's JSON. bronze_fields: {field: newest source ts_ms} of every field the change
+    images silver has read carry (`cdcctl schema diff` shows them next to silver's columns).
+    dropped_columns: silver's columns the source no longer has (their drop was warned about once)."""
     state = {"bronze_snapshot_id": bronze_snapshot_id}
     if valid_from_max is not None:
         state["valid_from_max"] = valid_from_max
+    if bronze_fields:
+        state["bronze_fields"] = dict(sorted(bronze_fields.items()))
+    if dropped_columns:
+        state["dropped_columns"] = sorted(dropped_columns)
     return json.dumps(state)
 
 

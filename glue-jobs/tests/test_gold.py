@@ -73,3 +73,18 @@ def test_gold_uses_only_current_silver_rows(spark):
     ], ORDERS_SCHEMA + ", _is_current boolean")
     result = gold.rfm_segments(users(spark, [1]), gold.current_rows(silver_orders), "2026-11-02").first()
     assert (result.frequency, result.monetary, result.segment) == (1, D("90.00"), "New")
+
+
+def test_gold_is_the_same_when_silver_gained_columns(spark):
+    # schema evolution adds source columns to silver: the builders read only the columns they name
+    orders = spark.createDataFrame([(1, 1, 1, 2, D("30.00"), day(1))], ORDERS_SCHEMA)
+    products = spark.createDataFrame([(1, "A", "x")], "id long, name string, category string")
+    wider_orders = orders.withColumn("level", gold.F.lit(7).cast("bigint"))
+    wider_users = users(spark, [1]).withColumn("tier", gold.F.lit("gold"))
+    wider_products = products.withColumn("weight", gold.F.lit(D("1.50")))
+    for build, plain, wider in [
+        (lambda u, o: gold.rfm_segments(u, o, "2026-11-10"), (users(spark, [1]), orders), (wider_users, wider_orders)),
+        (gold.product_performance, (products, orders), (wider_products, wider_orders)),
+        (gold.daily_sales, (orders,), (wider_orders,)),
+    ]:
+        assert_df_equality(build(*wider), build(*plain), ignore_row_order=True)

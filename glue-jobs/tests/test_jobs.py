@@ -23,7 +23,9 @@ def load_job(name):
 
 def test_args_follow_the_catalog_with_defaults_and_underscored_keys():
     opts = job_args.parse(["job", "--storage-root", "file:///r", "--tables", "users"], "bronze-to-silver")
-    assert opts == {"storage_root": "file:///r", "catalog": "local", "job_run_id": None, "label": "", "tables": "users"}
+    assert opts == {"storage_root": "file:///r", "catalog": "local", "job_run_id": None, "label": "", "tables": "users",
+                    "allow": "", "db_credentials_file": None, "db_host": None, "db_port": None, "db_name": None,
+                    "db_user": None, "db_secret_name": None, "region": None, "db_ssl_root_cert": None}
 
 
 @pytest.mark.parametrize("argv", [

@@ -1,5 +1,6 @@
 import base64
 import datetime
+import json
 
 from chispa import assert_df_equality
 
@@ -108,3 +109,19 @@ def test_source_table_falls_back_to_the_topic_suffix(kafka_df):
 def parse_envelopes_of(df, job_run_id="test-run"):
     from cdc_lake.parsing import parse_envelopes
     return parse_envelopes(df, job_run_id=job_run_id)
+
+
+def test_an_incremental_snapshot_read_is_placed_by_its_source_sequence(kafka_df):
+    # `connector snapshot`: Debezium's incremental snapshot reads carry no source.lsn, only the position
+    # where the chunk was read, as source.sequence [last commit LSN, LSN]
+    def snapshot_read(sequence):
+        value = json.loads(envelope("users", "r", after=USER, lsn=None))
+        value["source"].update(snapshot="incremental", sequence=sequence)
+        return json.dumps(value)
+
+    good, bad = parse_envelopes_of(kafka_df([
+        kafka_record(snapshot_read('["100","120"]'), 1),
+        kafka_record(snapshot_read("garbled"), 2),
+    ]))
+    assert [(r.kafka_offset, r.operation, r.source_lsn) for r in good.collect()] == [(1, "r", 120)]
+    assert [(r.offset, r.error) for r in bad.collect()] == [(2, "missing field: source.lsn")]

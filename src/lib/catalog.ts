@@ -64,7 +64,7 @@ export interface OrchestrationTask {
 
 export interface Catalog {
   version: 1
-  source: {database: string; schema: string; topic_prefix: string; signal_table: string; heartbeat_table: string; roles: {replication: string; quality: string}}
+  source: {database: string; schema: string; topic_prefix: string; signal_table: string; heartbeat_table: string; roles: {replication: string; quality: string}; types: Record<string, string>}
   lake: {namespace: string; bronze: string}
   tables: Record<string, TableSpec>
   gold: Record<string, {key: string; reads: string[]; builder: string}>
@@ -87,7 +87,8 @@ export function catalog(): Catalog {
   if (!cached) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const {parse} = require('yaml') as typeof import('yaml')
-    cached = parse(readFileSync(CATALOG_FILE, 'utf8')) as Catalog
+    // merge: the catalog shares argument sets between jobs with YAML merge keys (<<: *anchor)
+    cached = parse(readFileSync(CATALOG_FILE, 'utf8'), {merge: true}) as Catalog
   }
   return cached
 }
@@ -112,6 +113,13 @@ export function jobSpec(job: string): JobSpec {
 /** Every argument a job takes: the common ones, then its own. */
 export function jobArguments(job: string): Record<string, ArgumentSpec> {
   return {...catalog().job_arguments, ...jobSpec(job).arguments}
+}
+
+/** The job that declares the argument `name` (e.g. the one that takes `allow`). */
+export function jobWithArgument(name: string): string {
+  const job = jobNames().find((j) => name in catalog().jobs[j].arguments)
+  if (!job) throw new Error(`pipeline.yaml: no job takes the ${name} argument`)
+  return job
 }
 
 /** The job that takes a target-provided value, e.g. the data-quality job takes the rules (`dq_rules`). */

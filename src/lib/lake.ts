@@ -12,16 +12,29 @@ export interface Snapshot {
   summary: Record<string, string>
 }
 
+/** A column of an Iceberg table's current schema, its type in Iceberg's words (long, decimal(12, 2), timestamptz…). */
+export interface Field {
+  name: string
+  type: string
+  doc?: string
+}
+
 export interface TableMetadata {
   location: string
   /** Newest first, in the current lineage. */
   snapshots: Snapshot[]
+  /** The current schema's top-level columns, in order. */
+  fields: Field[]
+  properties: Record<string, string>
 }
 
 interface MetadataJson {
   location: string
   'current-snapshot-id'?: number | string | null
   snapshots?: {'snapshot-id': number | string; 'parent-snapshot-id'?: number | string; 'timestamp-ms': number; summary?: Record<string, string>}[]
+  'current-schema-id'?: number
+  schemas?: {'schema-id': number; fields: {name: string; type: unknown; doc?: string}[]}[]
+  properties?: Record<string, string>
 }
 
 /** An Iceberg metadata file (`vN.metadata.json` / `NNNNN-<uuid>.metadata.json`) as its current lineage. */
@@ -39,7 +52,10 @@ export async function readTableMetadata(store: ObjectStore, key: string): Promis
     snapshots.push({id: String(s['snapshot-id']), committedAt: new Date(s['timestamp-ms']).toISOString(), summary: s.summary ?? {}})
     id = s['parent-snapshot-id']
   }
-  return {location: json.location, snapshots}
+  const schema = (json.schemas ?? []).find((x) => x['schema-id'] === json['current-schema-id']) ?? json.schemas?.at(-1)
+  // a nested type is an object; the pipeline's tables have none, and its kind is enough to show
+  const fields = (schema?.fields ?? []).map((f) => ({name: f.name, type: typeof f.type === 'string' ? f.type : String((f.type as {type?: string}).type ?? 'nested'), ...(f.doc ? {doc: f.doc} : {})}))
+  return {location: json.location, snapshots, fields, properties: json.properties ?? {}}
 }
 
 /** A Hadoop-catalog table's current metadata file: `<table>/metadata/version-hint.text` names it. */

@@ -44,7 +44,7 @@ run "every_catalog_job_becomes_a_glue_job_of_its_kind" {
   }
 
   assert {
-    condition     = jsonencode(output.glue_jobs["data-quality"].python_modules) == jsonencode(["psycopg[binary]==3.3.9"]) && length(output.glue_jobs["bronze-to-silver"].python_modules) == 0
+    condition     = jsonencode(output.glue_jobs["data-quality"].python_modules) == jsonencode(["psycopg[binary]==3.3.9"]) && length(output.glue_jobs["silver-to-gold"].python_modules) == 0
     error_message = "python_modules must come from the catalog, [] where it names none"
   }
 }
@@ -76,12 +76,12 @@ run "job_defaults_are_the_provided_values_and_aws_defaults_only" {
   }
 
   assert {
-    condition     = output.glue_jobs["data-quality"].default_arguments["--db-secret-name"] == "db-credentials-cdc_quality" && output.glue_jobs["data-quality"].default_arguments["--db-ssl-root-cert"] == "rds-ca.pem" && output.glue_jobs["data-quality"].default_arguments["--region"] == "ap-south-1"
-    error_message = "data-quality (needs source_db) gets its read-only role's secret, the region and the CA bundle's file name"
+    condition     = alltrue([for job in ["data-quality", "bronze-to-silver"] : output.glue_jobs[job].default_arguments["--db-secret-name"] == "db-credentials-cdc_quality" && output.glue_jobs[job].default_arguments["--db-ssl-root-cert"] == "rds-ca.pem" && output.glue_jobs[job].default_arguments["--region"] == "ap-south-1"])
+    error_message = "data-quality and bronze-to-silver (needs source_db) get the read-only role's secret, the region and the CA bundle's file name"
   }
 
   assert {
-    condition     = !contains(keys(output.glue_jobs["bronze-to-silver"].default_arguments), "--db-secret-name")
+    condition     = !contains(keys(output.glue_jobs["silver-to-gold"].default_arguments), "--db-secret-name")
     error_message = "a job without needs: [source_db] got the secret's name"
   }
 }

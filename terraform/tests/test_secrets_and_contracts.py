@@ -64,12 +64,17 @@ def test_no_secret_in_tfvars_or_variable_defaults(root, modules):
                 assert "default" not in body or body["default"] in (None, '""'), f"{where}: {name} has a default"
 
 
-def test_database_credentials_go_only_to_the_db_credentials_secret(root, modules):
+def test_database_credentials_go_only_to_their_secrets(root, modules):
+    """The master's to db-credentials; each pipeline role's (generated like it) to its own secret."""
     assert unquote(root.variables["db_secret_name"]["default"]) == "db-credentials"
     rds = modules["rds"]
-    versions = list(rds.resources("aws_secretsmanager_secret_version"))
-    assert len(versions) == 1
-    version = versions[0][2]
+    versions = {unquote(name): body for _, name, body, _ in rds.resources("aws_secretsmanager_secret_version")}
+    assert set(versions) == {"db", "role"}
+    role = versions["role"]
+    assert "secret_string" not in role and role["for_each"] == "${toset(var.role_names)}"
+    assert "ephemeral.aws_secretsmanager_random_password.role[each.key].random_password" in role["secret_string_wo"]
+    assert re.search(r"\busername\s*=\s*each\.key", role["secret_string_wo"])
+    version = versions["db"]
     # Write-only: the secret's value is sent to AWS and kept in no state or plan.
     assert "secret_string" not in version
     body = version["secret_string_wo"]
@@ -101,9 +106,9 @@ def test_no_random_provider_and_the_password_is_ephemeral(root, modules):
     assert ephemerals and '"aws_secretsmanager_random_password"' in ephemerals[0]
 
 
-def test_a_replaced_database_gets_its_password_written_to_the_secret_again(modules):
-    (_, _, version, _), = modules["rds"].resources("aws_secretsmanager_secret_version")
-    assert version["lifecycle"][0]["replace_triggered_by"] == ["${aws_db_instance.this.id}"]
+def test_a_replaced_database_gets_its_passwords_written_to_the_secrets_again(modules):
+    for _, name, version, _ in modules["rds"].resources("aws_secretsmanager_secret_version"):
+        assert version["lifecycle"][0]["replace_triggered_by"] == ["${aws_db_instance.this.id}"], name
 
 
 def test_each_database_lifetime_has_its_own_final_snapshot_name(modules):

@@ -50,7 +50,7 @@ describe('Debezium connector config', () => {
 
   it('captures the catalog\'s tables and the signal table', () => {
     expect(config['table.include.list'].split(',')).to.deep.equal([...sourceTables().map((t) => `public.${t}`), 'public.debezium_signal'])
-    expect(config['signal.data.collection']).to.equal('cdc_demo.public.debezium_signal')
+    expect(config['signal.data.collection']).to.equal('public.debezium_signal')
   })
 
   it('rejects slot names Postgres or the pipeline would not accept', () => {

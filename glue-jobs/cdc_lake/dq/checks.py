@@ -256,3 +256,37 @@ def gold_consistency(gold_df: DataFrame, expr, silver_df: DataFrame, silver_expr
         return Outcome(True, observed, expected)
     return Outcome(False, observed, expected, [],
                    f"gold {expr} = {observed}, silver {silver_expr} = {expected} (off by {jsonable(diff)})")
+
+
+def schema_columns(df: DataFrame, expected, source_types=None, allowed=None, allow_extra=True) -> Outcome:
+    """Silver's columns against the expected ones and, given `source_types`, the source's.
+
+    expected: {column: Spark SQL type}; silver's type must be it or one schema evolution widened it to.
+    source_types: {column: Spark SQL type} of the source table: each must be in silver with a type that
+    holds it (the same, or wider), or a change allowed on the table (`allowed`: {column: (silver, source)}).
+    `sample_keys` are the offending column names."""
+    from ..schema import canonical, compare
+
+    allowed = allowed or {}
+    silver = {f.name: canonical(f.dataType.simpleString()) for f in df.schema.fields}
+    missing = [c for c in expected if c not in silver]
+    mismatched = [f"{c} is {silver[c]}, expected {canonical(t)}" for c, t in expected.items()
+                  if c in silver and compare(t, silver[c]) not in ("same", "widen")]
+    extra = [] if allow_extra else [c for c in silver if c not in expected]
+    behind, lagging = [], []
+    for c, t in (source_types or {}).items():
+        if c not in silver:
+            behind.append(c)
+        elif compare(silver[c], t) not in ("same", "narrow") and allowed.get(c) != (silver[c], canonical(t)):
+            lagging.append(f"{c} is {silver[c]} in silver, {canonical(t)} in the source")
+    observed = {"columns": len(silver), "missing": missing, "mismatched": mismatched, "extra": extra,
+                "not_in_silver": behind, "type_behind_source": lagging}
+    expected_text = (f"{len(expected)} expected column(s) with their types"
+                     + (", and every source column" if source_types is not None else ""))
+    problems = [(missing, "missing"), (mismatched, "of another type"), (extra, "not expected"),
+                (behind, "in the source but not in silver"), (lagging, "of a type that does not hold the source's")]
+    if not any(p for p, _ in problems):
+        return Outcome(True, observed, expected_text)
+    message = "; ".join(f"{len(p)} column(s) {what}: {', '.join(p)}" for p, what in problems if p)
+    names = sorted({x.split(" ")[0] for p, _ in problems for x in p})
+    return Outcome(False, observed, expected_text, names[:10], message)

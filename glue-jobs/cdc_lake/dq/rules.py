@@ -18,7 +18,7 @@ SCHEMA_FILE = REPO_DQ_DIR / "rules.schema.json"
 
 RULE_TYPES = (
     "row_count", "not_null", "unique", "accepted_values", "range", "regex", "freshness",
-    "referential", "scd2", "reconcile_source", "gold_consistency",
+    "referential", "scd2", "reconcile_source", "gold_consistency", "schema",
 )
 DEFAULT_SAMPLE_LIMIT = 10
 

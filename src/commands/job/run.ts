@@ -4,6 +4,7 @@ import {BaseCommand} from '../../base-command'
 import {jobNames} from '../../lib/catalog'
 import {parseJobArgs} from '../../lib/jobs/arguments'
 import {jobArg} from '../../lib/jobs/flags'
+import {summaryWarnings} from '../../lib/jobs/summary'
 import type {JobRun} from '../../lib/jobs/types'
 import {waitForRun} from '../../lib/jobs/wait'
 
@@ -37,6 +38,7 @@ export default class JobRunCommand extends BaseCommand<typeof JobRunCommand, Job
     const progress = await this.progress(`${job}: ${started.state}`)
     const run = await waitForRun(runner, job, started.runId, this.flags.timeout, (r) => progress.update(`${job}: ${r.state} (${r.durationSec ?? 0}s)`))
     progress.stop()
+    for (const warning of summaryWarnings(run)) this.warn(warning)
     if (run.state === 'SUCCEEDED') {
       this.say(`${job} ${run.runId} SUCCEEDED in ${run.durationSec}s${run.summary ? ` ${JSON.stringify(run.summary)}` : ''}`)
     } else {

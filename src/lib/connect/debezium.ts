@@ -41,9 +41,10 @@ export function buildConnectorConfig(profile: Profile, database: Record<string, 
     // Heartbeats let an idle database confirm its LSN, so the slot does not pin WAL.
     'heartbeat.interval.ms': '10000',
     'heartbeat.action.query': `INSERT INTO ${heartbeatTable()} (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = excluded.ts`,
-    // Incremental snapshots (cdcctl connector snapshot) are requested through the signal table.
+    // Incremental snapshots (cdcctl connector snapshot) are requested through the signal table, named
+    // <schema>.<table> for Postgres: with the database in front, Debezium ignored every signal.
     'signal.enabled.channels': 'source',
-    'signal.data.collection': `${profile.postgres.database}.${signalTable()}`,
+    'signal.data.collection': signalTable(),
     'incremental.snapshot.chunk.size': '1024',
     'topic.creation.default.partitions': String(profile.kafka.partitions),
     'topic.creation.default.replication.factor': String(profile.kafka.replicationFactor),

@@ -1,5 +1,6 @@
 import {usageError} from '../errors'
 import {type ObjectStore, readText} from '../storage'
+import type {JobRun} from './types'
 
 /**
  * Run ids name files ({root}/jobs/<id>.json, and the local runner's records), so they hold only
@@ -21,4 +22,10 @@ export async function readSummary(store: ObjectStore, runId: string): Promise<Re
   } catch {
     return null
   }
+}
+
+/** The warnings a run's summary carries (a dropped source column, a type kept as text…), for the CLI to pass on. */
+export function summaryWarnings(run: JobRun): string[] {
+  const warnings = run.summary?.warnings
+  return Array.isArray(warnings) ? warnings.filter((w): w is string => typeof w === 'string') : []
 }

@@ -1,4 +1,4 @@
-"""source.py against the running local Postgres (skipped when the local stack was never started)."""
+"""cdc_lake.source_db against the running local Postgres (skipped when the local stack was never started)."""
 import functools
 import json
 import subprocess
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cdc_lake.dq import source
+from cdc_lake import source_db as source
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 CREDENTIALS = REPO / ".cdcctl" / "secrets" / "postgres.json"
 LOCAL_CA = str(REPO / ".cdcctl" / "tls" / "ca.pem")
 
