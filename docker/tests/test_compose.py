@@ -97,27 +97,32 @@ def test_kafka_listens_on_kafka_29092_inside_and_localhost_9092_outside(compose)
     assert compose["services"]["connect"]["environment"]["BOOTSTRAP_SERVERS"] == "kafka:29092"
 
 
-def test_postgres_is_16_with_logical_wal_and_the_native_database(compose):
+def test_postgres_is_16_with_logical_wal_and_tls_only(compose):
     pg = compose["services"]["postgres"]
     assert pg["image"].startswith("postgres:16")
-    assert "wal_level=logical" in pg["command"]
-    assert pg["environment"]["POSTGRES_DB"] == NATIVE["database"]
+    assert {"wal_level=logical", "ssl=on"} <= set(pg["command"])
+    # the certificate cdcctl made for the local stack (src/lib/local/tls.ts), mounted read-only
+    assert "${CDCCTL_TLS_DIR:?run through cdcctl local up (runtime docker)}:/etc/cdcctl/tls:ro" in pg["volumes"]
+    assert "ssl_cert_file=/etc/cdcctl/tls/server.crt" in pg["command"]
+
+
+def test_the_database_and_schema_are_made_by_cdcctl_as_on_the_native_stack(compose):
+    # `cdcctl local up` provisions the application role, database and runtime/postgres/schema.sql on
+    # both runtimes (src/lib/local/docker.ts provisionDatabase): the image's init scripts make none.
+    pg = compose["services"]["postgres"]
+    assert "POSTGRES_DB" not in pg["environment"]
+    assert not [v for v in pg["volumes"] if "docker-entrypoint-initdb.d" in v]
     assert compose["services"]["connect"]["environment"]["CDC_DB_NAME"] == NATIVE["database"]
+    assert NATIVE["schema_file"].is_file()
 
 
-def test_postgres_initialises_from_the_shared_schema_file(compose):
-    mounts = [v for v in compose["services"]["postgres"]["volumes"] if "docker-entrypoint-initdb.d" in v]
-    assert len(mounts) == 1
-    source = (DOCKER / mounts[0].split(":")[0]).resolve()
-    assert source == NATIVE["schema_file"].resolve()
-    assert source.is_file()
-    assert mounts[0].endswith(":ro")
-
-
-def test_credentials_come_from_the_environment_with_local_defaults_only(compose):
+def test_credentials_come_only_from_cdcctl_with_no_default(compose):
+    # the superuser's and Debezium's role's generated passwords: compose refuses to start without them
     pg_env = compose["services"]["postgres"]["environment"]
-    assert re.fullmatch(r"\$\{POSTGRES_PASSWORD:-[^}]+\}", pg_env["POSTGRES_PASSWORD"])
-    assert compose["services"]["connect"]["environment"]["CDC_DB_PASSWORD"] == pg_env["POSTGRES_PASSWORD"]
+    connect_env = compose["services"]["connect"]["environment"]
+    assert re.fullmatch(r"\$\{POSTGRES_PASSWORD:\?[^}]+\}", pg_env["POSTGRES_PASSWORD"])
+    assert re.fullmatch(r"\$\{CDC_REPLICATION_USER:\?[^}]+\}", connect_env["CDC_DB_USER"])
+    assert re.fullmatch(r"\$\{CDC_REPLICATION_PASSWORD:\?[^}]+\}", connect_env["CDC_DB_PASSWORD"])
 
 
 def test_connect_reads_the_database_settings_the_catalog_names_from_its_environment(compose):

@@ -124,12 +124,19 @@ def test_rds_turns_on_logical_replication_on_postgres_16(modules):
     assert params["rds.logical_replication"] == "1"
 
 
-def test_connect_reads_the_secret_at_run_time(modules):
+def test_connect_reads_debeziums_role_secret_at_run_time(root, modules):
     (_, connect, _), = modules["ecs"].blocks("module")
-    secrets = {unquote(s["name"]): unquote(s["valueFrom"]) for s in connect["secrets"]}
-    assert secrets["DB_PASSWORD"] == "${var.db_secret_arn}:password::"
+    # each of the catalog's connect.secret_env names becomes the worker's environment from one key of
+    # the secret, read by ECS when a task starts (never in the task definition)
+    assert "var.secret_env" in connect["secrets"] and "${var.db_secret_arn}:${s.secret_key}::" in connect["secrets"]
     assert connect["secret_arns"] == ["${var.db_secret_arn}"]
     assert connect["container_port"] == 8083
+    (_, ecs_call, _), = [b for b in root.blocks("module") if b[0] == "ecs"]
+    # the replication role's secret, never the master's
+    assert unquote(ecs_call["db_secret_arn"]) == "${module.rds.role_secret_arns[local.catalog.source.roles.replication]}"
+    assert "local.catalog.connect.secret_env" in ecs_call["secret_env"]
+    catalog = yaml.safe_load((TERRAFORM.parent / "pipeline.yaml").read_text())
+    assert catalog["connect"]["secret_env"]["database.password"]["secret_key"] == "password"
     # The building block hands them to ECS as the container's secrets, read when a task starts.
     block = modules["fargate-service"]
     assert "var.secrets" in block.locals["optional_container_keys"]["secrets"]
@@ -177,7 +184,8 @@ def test_glue_jobs_get_the_pipeline_arguments(root, modules):
     provided = {k: unquote(v) for k, v in catalog_call["provided_arguments"].items()}
     assert provided == {
         "storage_root": "${module.s3.storage_root}", "catalog": "glue", "kafka_brokers": "${module.kafka.bootstrap_servers}",
-        "db_secret_name": "${module.rds.secret_name}", "region": "${var.region}",
+        "db_secret_name": "${module.rds.role_secret_names[local.catalog.source.roles.quality]}", "region": "${var.region}",
+        "db_ca_file": "${local.catalog.tls.job_ca_file}",
     }
     assert "yamldecode(file(\"${path.module}/../pipeline.yaml\"))" in root.locals["catalog"]
 
