@@ -4,7 +4,7 @@ import {catalog} from './catalog'
 import type {Secret} from './redact'
 
 export interface PipelineRoles {
-  /** Debezium's: replication, SELECT on the captured tables and the signal table, its heartbeat row. */
+  /** Debezium's: replication, SELECT on the captured tables, the signal table (with INSERT), its heartbeat row. */
   replication: {name: string; password: Secret}
   /** Data quality's: SELECT on the captured tables, nothing else. */
   quality: {name: string; password: Secret}
@@ -44,7 +44,8 @@ export async function ensurePipelineRoles(admin: Client, roles: PipelineRoles, o
     }
     const replication = q(roles.replication.name)
     await admin.query(options.replicationGrant === 'attribute' ? `ALTER ROLE ${replication} WITH REPLICATION` : `GRANT rds_replication TO ${replication}`)
-    await admin.query(`GRANT SELECT ON ${signal} TO ${replication}`)
+    // an incremental snapshot (cdcctl connector snapshot) writes its chunks' window-open/close rows there
+    await admin.query(`GRANT SELECT, INSERT ON ${signal} TO ${replication}`)
     await admin.query(`GRANT SELECT, INSERT, UPDATE ON ${heartbeat} TO ${replication}`)
     const published = [...captured, signal].join(', ')
     const exists = (await admin.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [options.publication])).rowCount !== 0
