@@ -112,7 +112,7 @@ export async function pipelineStatus(target: Target, now = Date.now()): Promise<
     const s = slot.value
     const age = heartbeat.status === 'fulfilled' ? heartbeat.value : null
     source = {...s, heartbeatAgeSec: age}
-    const lag = `lag ${formatBytes(s.lagBytes)}, WAL kept ${formatBytes(s.walRetainedBytes)}, heartbeat ${human(age)} ago`
+    const lag = `lag ${formatBytes(s.lagBytes)}${s.lagSeconds === null ? '' : ` (${human(s.lagSeconds)})`}, WAL kept ${formatBytes(s.walRetainedBytes)}, heartbeat ${human(age)} ago`
     if (s.exists === false) row('source', `slot ${s.slot}`, 'fail', 'replication slot does not exist (cdcctl connector register)')
     else if (s.active === false) row('source', `slot ${s.slot}`, 'fail', `no consumer attached: WAL is retained (${lag})`)
     else if ((s.lagBytes ?? 0) > profile.health.slotLagWarnBytes || (age ?? 0) > 60) row('source', `slot ${s.slot}`, 'warn', lag)

@@ -148,7 +148,7 @@ export class AwsTarget implements Target {
    */
   async replicationSlot(): Promise<SlotStatus> {
     const instance = storedOutput(this.profile, 'db_instance_identifier')
-    const empty: SlotStatus = {slot: this.profile.connect.slot, exists: null, active: null, lagBytes: null, walRetainedBytes: null, from: 'cloudwatch'}
+    const empty: SlotStatus = {slot: this.profile.connect.slot, exists: null, active: null, lagBytes: null, lagSeconds: null, walRetainedBytes: null, from: 'cloudwatch'}
     if (typeof instance !== 'string') return empty
     const cw = await import('@aws-sdk/client-cloudwatch')
     const client = new cw.CloudWatchClient({region: this.profile.region})

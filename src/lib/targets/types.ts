@@ -57,6 +57,8 @@ export interface SlotStatus {
   active: boolean | null
   /** WAL the slot's consumer has not confirmed yet. */
   lagBytes: number | null
+  /** How far behind in time (the walsender's flush lag, or the commit time of the oldest change held); null where unknown (CloudWatch gives bytes). */
+  lagSeconds: number | null
   /** WAL kept on disk for the slot (what a stuck slot fills the disk with). */
   walRetainedBytes: number | null
   /** Where the figures came from. */
