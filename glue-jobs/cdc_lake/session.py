@@ -44,6 +44,29 @@ def local_jars():
     return sorted(str(p) for p in _DEFAULT_JARS_DIR.glob("*.jar"))
 
 
+def endpoint_conf(prefix=f"spark.sql.catalog.{CATALOG}", env=None):
+    """Spark settings that send the glue catalog's AWS calls to the endpoint AWS_ENDPOINT_URL names (an
+    AWS API emulator), as the AWS SDKs and CLIs read it: Iceberg's Glue and S3 clients and Hadoop's S3A
+    (s3:// checkpoints and DLQ files). Empty when it is unset, as on Glue: there only the endpoints differ.
+    Credentials and region come from the SDKs' default chains (AWS_ACCESS_KEY_ID, AWS_REGION) either way.
+    """
+    env = os.environ if env is None else env
+    endpoint = env.get("AWS_ENDPOINT_URL", "")
+    if not endpoint:
+        return {}
+    glue = env.get("AWS_ENDPOINT_URL_GLUE") or endpoint
+    s3 = env.get("AWS_ENDPOINT_URL_S3") or endpoint
+    return {
+        f"{prefix}.glue.endpoint": glue,
+        f"{prefix}.s3.endpoint": s3,
+        # an endpoint given by address (moto on http://127.0.0.1:port) serves buckets on its path, not
+        # as <bucket>.<host> names: path-style requests, for both S3 clients
+        f"{prefix}.s3.path-style-access": "true",
+        "spark.hadoop.fs.s3a.endpoint": s3,
+        "spark.hadoop.fs.s3a.path.style.access": "true",
+    }
+
+
 def build_session(app_name, warehouse, catalog="local", extra_conf=None, log_level="WARN"):
     from pyspark.sql import SparkSession
 
@@ -76,6 +99,8 @@ def build_session(app_name, warehouse, catalog="local", extra_conf=None, log_lev
             builder.config(f"{prefix}.catalog-impl", "org.apache.iceberg.aws.glue.GlueCatalog")
             .config(f"{prefix}.io-impl", "org.apache.iceberg.aws.s3.S3FileIO")
         )
+        for key, value in endpoint_conf(prefix).items():
+            builder = builder.config(key, value)
     else:
         raise ValueError(f"unknown catalog {catalog!r}: expected local or glue")
     for key, value in (extra_conf or {}).items():

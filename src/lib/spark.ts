@@ -14,6 +14,9 @@ export function sparkSubmitCommand(script: string, args: Record<string, string>)
     '--master', process.env.CDC_SPARK_MASTER ?? 'local[2]',
     '--driver-memory', '2g',
     ...(jars.length > 0 ? ['--jars', jars.join(',')] : []),
+    // s3:// through Hadoop's S3A (hadoop-aws in runtime/spark/pom.xml), as Glue 6.0 reads it: the
+    // streaming checkpoint and the DLQ files of a job whose storage root is on S3.
+    '--conf', 'spark.hadoop.fs.s3.impl=org.apache.hadoop.fs.s3a.S3AFileSystem',
     join(PACKAGE_ROOT, 'glue-jobs', script),
     ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]),
   ]

@@ -60,11 +60,13 @@ def _schema(args):
     pytest.fail(f"no checked-in schema for cdcctl {' '.join(args)}")
 
 
-def cli(*args, timeout=120, check=True):
+def cli(*args, timeout=120, check=True, cwd=REPO, env=None):
     """`node bin/run.js <args> --json` -> the parsed envelope, held to the --json contract: its status is
-    the exit status and its result validates against the command's checked-in schema."""
+    the exit status and its result validates against the command's checked-in schema. `cwd` finds the
+    config file (its profiles); `env` is added to this process's environment."""
     cmd = ["node", str(REPO / "bin" / "run.js"), *args, "--json"]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env=None if env is None else {**os.environ, **env})
     try:
         out = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -210,8 +212,8 @@ def lake(stack, tmp_path_factory):
         spark.stop()
 
 
-def table(name):
-    return f"{CATALOG}.cdc.{name}"
+def table(name, catalog_name=CATALOG):
+    return f"{catalog_name}.{catalog.namespace()}.{name}"
 
 
 # --------------------------------------------------------------------------------------------- data
@@ -233,10 +235,10 @@ def show(value):
     return repr(value)
 
 
-def spark_rows(spark, name, columns, types, where=None):
+def spark_rows(spark, name, columns, types, where=None, catalog_name=CATALOG):
     """Rows of an Iceberg table as dicts, timestamps as epoch micros (no local-time conversion)."""
     exprs = [f"unix_micros(`{c}`) AS `{c}`" if types.get(c) == "timestamp" else f"`{c}`" for c in columns]
-    sql = f"SELECT {', '.join(exprs)} FROM {table(name)}" + (f" WHERE {where}" if where else "")
+    sql = f"SELECT {', '.join(exprs)} FROM {table(name, catalog_name)}" + (f" WHERE {where}" if where else "")
     return [{c: norm(v) for c, v in r.asDict().items()} for r in spark.sql(sql).collect()]
 
 
@@ -246,10 +248,10 @@ def silver_types(tbl):
     return dict(silver_schema(tbl))
 
 
-def silver_current(spark, tbl):
+def silver_current(spark, tbl, catalog_name=CATALOG):
     s = TABLES[tbl]
     rows = spark_rows(spark, f"silver_{tbl}", s.business_columns + [d[0] for d in s.derived],
-                      silver_types(tbl), "_is_current")
+                      silver_types(tbl), "_is_current", catalog_name)
     return rows
 
 
@@ -307,11 +309,11 @@ def expected_derived(tbl, row):
     return {"order_value_category": cat}
 
 
-def assert_silver_matches_postgres(spark, pg, tbl):
+def assert_silver_matches_postgres(spark, pg, tbl, catalog_name=CATALOG):
     """Silver current rows == Postgres rows, column for column (source + derived columns)."""
     expected = [{**r, **expected_derived(tbl, r)} for r in pg_rows(pg, tbl)]
-    compare_keyed(expected, silver_current(spark, tbl), TABLES[tbl].key,
-                  f"silver_{tbl} current rows vs Postgres public.{tbl}")
+    compare_keyed(expected, silver_current(spark, tbl, catalog_name), TABLES[tbl].key,
+                  f"silver_{tbl} current rows vs Postgres public.{tbl} ({catalog_name})")
 
 
 def assert_scd2_invariants(spark, tbl):
