@@ -17,7 +17,7 @@ export interface Profile {
   /** Where local state lives: Postgres/Kafka data, logs, run records, generated local credentials. */
   stateDir: string
   /** password: CDCCTL_DB_PASSWORD or the config file; otherwise the target reads it (local file, Secrets Manager). */
-  /** caFile: the CA bundle the server is verified against on aws (default {stateDir}/tls/rds-ca.pem, fetched when missing). */
+  /** caFile: the CA certificates the server is verified against: the local stack's own CA ({stateDir}/tls/ca.pem), on aws RDS's bundle ({stateDir}/tls/rds-ca.pem, fetched when missing). */
   postgres: {host: string; port: number; database: string; user: string; password?: Secret; secretName: string; caFile: string}
   kafka: {brokers: string[]; partitions: number; replicationFactor: number}
   connect: {url: string; connector: string; slot: string; publication: string; tables: string[]}
@@ -59,7 +59,7 @@ function defaults(target: TargetName, stateDir: string, ports: Ports): Resolving
     region: DEFAULT_REGION,
     runtime: 'native',
     stateDir,
-    postgres: {host: '127.0.0.1', port: ports.postgres, database: source.database, user: 'cdc', password: undefined, secretName: 'db-credentials', caFile: join(stateDir, 'tls', 'rds-ca.pem')},
+    postgres: {host: '127.0.0.1', port: ports.postgres, database: source.database, user: 'cdc', password: undefined, secretName: 'db-credentials', caFile: join(stateDir, 'tls', target === 'aws' ? 'rds-ca.pem' : 'ca.pem')},
     kafka: {brokers: [`127.0.0.1:${ports.kafka}`], partitions: 3, replicationFactor: 1},
     connect: {
       url: `http://127.0.0.1:${ports.connect}`,

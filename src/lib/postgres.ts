@@ -6,10 +6,10 @@ import {CdcError, firstLine} from './errors'
 import type {DbCredentials} from './targets/types'
 
 /**
- * Open a connection (pg loads lazily), run fn, always close. Always TLS with verify-full: the server's
- * certificate must chain to `db.caFile` and name the host (RDS forces TLS; the local stack too).
+ * A connected client (pg loads lazily). Always TLS with verify-full: the server's certificate must
+ * chain to `db.caFile` and name the host (RDS forces TLS; the local stack too).
  */
-export async function withPostgres<T>(db: DbCredentials, fn: (client: Client) => Promise<T>): Promise<T> {
+export async function connectPostgres(db: DbCredentials): Promise<Client> {
   const {Client: PgClient} = await import('pg')
   let ca: string
   try {
@@ -27,6 +27,12 @@ export async function withPostgres<T>(db: DbCredentials, fn: (client: Client) =>
       cause: error,
     })
   }
+  return client
+}
+
+/** Connect, run fn, always close. */
+export async function withPostgres<T>(db: DbCredentials, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectPostgres(db)
   try {
     return await fn(client)
   } finally {

@@ -156,8 +156,9 @@ def pg_connect():
     import psycopg
 
     host, port, user, dbname = pg_endpoint()
-    return psycopg.connect(host=host, port=port, user=user, dbname=dbname,
-                           password=_pg_password(), connect_timeout=5, autocommit=True)
+    # verify-full against the profile's CA, as every client of the pipeline connects
+    return psycopg.connect(host=host, port=port, user=user, dbname=dbname, password=_pg_password(), connect_timeout=5,
+                           autocommit=True, sslmode="verify-full", sslrootcert=profile()["postgres"]["caFile"])
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@ import type {Client} from 'pg'
 
 import {CdcError, firstLine} from '../errors'
 import {poll, sleep} from '../poll'
+import {connectPostgres} from '../postgres'
 import type {DbCredentials} from '../targets/types'
 import {Pools, seeded, transaction} from './workload'
 
@@ -38,10 +39,9 @@ export interface LoadResult {
 }
 
 async function connect(db: DbCredentials): Promise<Client> {
-  const {Client: PgClient} = await import('pg')
-  const client = new PgClient({host: db.host, port: db.port, database: db.database, user: db.username, password: db.password.reveal(), connectionTimeoutMillis: 5000})
+  const client = await connectPostgres(db)
+  // a restart of the database ends the connection: the loop sees the failed query and reconnects
   client.on('error', () => undefined)
-  await client.connect()
   return client
 }
 
@@ -77,12 +77,7 @@ export async function runLoad(db: DbCredentials, options: LoadOptions): Promise<
   }
   let stopped = false
   void options.stop?.then(() => (stopped = true))
-  let client: Client
-  try {
-    client = await connect(db)
-  } catch (error) {
-    throw new CdcError(`PostgreSQL at ${db.host}:${db.port}/${db.database} is not reachable: ${firstLine((error as Error).message)}`, {code: 'POSTGRES_UNREACHABLE', actions: ['cdcctl local up']})
-  }
+  let client = await connect(db)
   const reconnect = async (): Promise<void> => {
     await client.end().catch(() => undefined)
     result.reconnects++

@@ -10,7 +10,6 @@ import {LocalJobRunner} from '../jobs/local-runner'
 import {type PipelineRoles, ensurePipelineRoles} from '../db-roles'
 import {ensureLocalPassword, localCredentialsFile, localRoleFile, localSuperuserFile} from '../local/credentials'
 import {COMPOSE_CA_FILE, DockerStack} from '../local/docker'
-import {localCaFile} from '../local/tls'
 import {NativeStack} from '../local/stack'
 import {hadoopMetadataKey, readTableMetadata, type TableMetadata} from '../lake'
 import {appendToRunLog, type Notification, type NotifyResult} from '../notify'
@@ -33,7 +32,7 @@ export class LocalTarget implements Target {
 
   async dbCredentials(): Promise<DbCredentials> {
     const {host, port, database, user} = this.profile.postgres
-    return {host, port, database, username: user, password: this.profile.postgres.password ?? this.password(localCredentialsFile(this.profile.stateDir)), caFile: localCaFile(this.profile.stateDir)}
+    return {host, port, database, username: user, password: this.profile.postgres.password ?? this.password(localCredentialsFile(this.profile.stateDir)), caFile: this.profile.postgres.caFile}
   }
 
   /** A password `local up` generated; the stack was never started here when there is none. */
@@ -107,7 +106,7 @@ export class LocalTarget implements Target {
       db_port: String(postgres.port),
       db_name: postgres.database,
       db_user: catalog().source.roles.quality,
-      db_ca_file: localCaFile(stateDir),
+      db_ca_file: postgres.caFile,
     })
   }
 
