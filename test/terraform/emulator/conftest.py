@@ -226,8 +226,9 @@ def deploy(cli: Cli, moto: Moto) -> Deployed:
       scheduler's part: UpdateService with each service's own desiredCount, which moto takes as
       that many tasks running. deploy's wait succeeds only by seeing that.
     """
-    args = ("deploy", "--profile", "aws", "--auto-approve", "--json", "--services-timeout", "600")
+    args = ("deploy", "--profile", "aws", "--auto-approve", "--json", "--services-timeout", "180")
     plan_file, apply_log = cli.env_dir / "tfplan", cli.env_dir / "logs" / "terraform-apply.log"
+    stored = cli.state_dir / "outputs" / "aws.terraform.json"
     ecs, s3 = moto.client("ecs"), moto.client("s3")
     seen = Deployed(proc=None, seconds=0.0)  # type: ignore[arg-type]
     start = time.monotonic()
@@ -238,8 +239,9 @@ def deploy(cli: Cli, moto: Moto) -> Deployed:
                 seen.plan_file_modes.add(plan_file.stat().st_mode & 0o777)
             except FileNotFoundError:
                 pass
-        lakes = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(f"cdcctl-{ENV}-lake")]
-        uploaded = lakes and s3.list_objects_v2(Bucket=lakes[0], Prefix="scripts/.manifest.json").get("KeyCount", 0) > 0
+        # The lake bucket as deploy stored it from the outputs, before it uploads.
+        lake = json.loads(stored.read_text()).get("data_lake_bucket") if stored.exists() else None
+        uploaded = lake and s3.list_objects_v2(Bucket=lake, Prefix="scripts/.manifest.json").get("KeyCount", 0) > 0
         if uploaded:
             for cluster in ecs.list_clusters()["clusterArns"]:
                 arns = ecs.list_services(cluster=cluster)["serviceArns"]
