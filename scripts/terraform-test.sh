@@ -3,10 +3,12 @@
 #   1. terraform fmt -check, init (the AWS provider from a filesystem mirror when there is one,
 #      CDCCTL_TF_PLUGIN_DIR, default /opt/tf-plugins), validate;
 #   2. terraform test: terraform/tests/*.tftest.hcl (module contracts, mocked provider; the catalog);
-#   3. the emulator cycle, test/terraform/emulator (pytest): apply envs/dev.tfvars to a moto server,
-#      plan again with zero changes, no password in state or plan, every DAG task's AWS calls as the
-#      roles Terraform made under IAM enforcement, a broker replacement that keeps the data volume,
-#      destroy. Needs the built CLI (npm run build) and .venv.
+#   3. the emulator cycle, test/terraform/emulator (pytest): `cdcctl deploy --profile aws` of
+#      envs/dev.tfvars to a moto server (state in the S3 backend's bucket there, outputs stored,
+#      scripts uploaded, ECS services waited for), `cdcctl plan` with zero changes, no password in
+#      state, plan or cdcctl's files, every DAG task's AWS calls as the roles Terraform made under IAM
+#      enforcement, a broker replacement that keeps the data volume, `cdcctl destroy`. Needs the
+#      built CLI (npm run build) and .venv.
 # Everything runs in temporary copies; nothing is written under terraform/. Prints each phase's
 # figures and ends with one line: "terraform: N passed, N failed".
 set -uo pipefail
@@ -91,11 +93,13 @@ import json, sys
 f = json.load(open(sys.argv[1]))
 def part(phase, text):
     return f"{text} ({f[phase]['seconds']:.0f} s)" if phase in f else None
+deploy = f.get("deploy", {})
 parts = [
+    part("deploy", f"cdcctl deploy: {deploy.get('upload')} uploaded, ECS services {deploy.get('services')}"),
     part("apply", f"apply {f.get('apply', {}).get('resources')} resources"),
-    part("re-plan", f"re-plan {f.get('re-plan', {}).get('changes')} changes"),
+    part("re-plan", f"cdcctl plan {f.get('re-plan', {}).get('changes')} changes"),
     part("replace broker", f"replace broker: {f.get('replace broker', {}).get('result')}, data volume kept"),
-    part("destroy", f"destroy {f.get('destroy', {}).get('resources')}"),
+    part("destroy", f"cdcctl destroy {f.get('destroy', {}).get('resources')}"),
 ]
 print("; ".join(p for p in parts if p))
 PY

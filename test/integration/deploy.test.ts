@@ -1,5 +1,4 @@
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
 import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -7,14 +6,24 @@ import {join} from 'node:path'
 import {cdcctl, type CliResult, isOneLineError, json, ROOT} from '../helpers/cli'
 import {type Moto, startMoto} from '../helpers/moto'
 
-const BUCKET = 'cdcctl-dev-lake-test'
 const SECRET = 'TopSecret-Value-9f2c1'
 const CONNECT_URL = 'http://connect.cdcctl.internal:8083'
 const ECS_CLUSTER = 'cdcctl-dev'
 const DEBEZIUM_SERVICE = 'cdcctl-dev-debezium'
 const AIRFLOW_SERVICE = 'cdcctl-dev-airflow'
 
-/** A recording stand-in for the terraform binary: logs argv and cwd, prints canned JSON, fails the step named in FAKE_TF_FAIL. */
+/*
+ * What deploy, plan, outputs and destroy do against real Terraform is tested on the emulator-applied
+ * stack (test/terraform/emulator: cdcctl deploy, plan, outputs, destroy with the real binary and
+ * the real S3 backend on moto). This file keeps what that run cannot produce on demand, and a
+ * stand-in for the terraform binary is only here for those:
+ * - a Terraform step that fails (version, init, plan, show, apply, output), and a Terraform older
+ *   than 1.11: real Terraform cannot be made to fail at a chosen step, nor report another version;
+ * - outputs that name an ECS service which never becomes stable, and a sensitive output value: the
+ *   emulator-applied stack's services become stable and it has no sensitive output;
+ * - refusals that must happen before any Terraform runs (the stand-in records that none ran).
+ * The stand-in logs argv and cwd, prints canned JSON and fails the step named in FAKE_TF_FAIL.
+ */
 const STAND_IN = `#!${process.execPath}
 const fs = require('fs')
 const args = process.argv.slice(2)
@@ -30,7 +39,6 @@ const plan = {format_version: '1.2', resource_changes: [
 ]}
 const outputs = {
   region: {sensitive: false, type: 'string', value: 'ap-south-1'},
-  data_lake_bucket: {sensitive: false, type: 'string', value: '${BUCKET}'},
   glue_database: {sensitive: false, type: 'string', value: 'cdc_dev'},
   glue_job_names: {sensitive: false, type: ['map', 'string'], value: {'kafka-to-bronze': 'cdcctl-dev-kafka-to-bronze', 'bronze-to-silver': 'cdcctl-dev-bronze-to-silver', 'silver-to-gold': 'cdcctl-dev-silver-to-gold', 'data-quality': 'cdcctl-dev-data-quality'}},
   glue_log_group_prefix: {sensitive: false, type: 'string', value: '/aws-glue/jobs/cdcctl-dev'},
@@ -72,7 +80,7 @@ type DeployJson = {
   }
 }
 
-describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3)', function () {
+describe('deploy, plan and destroy: failures and refusals (Terraform stand-in, moto STS and ECS)', function () {
   this.timeout(180_000)
   let moto: Moto
   let cwd: string
@@ -88,10 +96,6 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
   const calls = (): Call[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : [])
   const steps = (): string[] => calls().map((c) => c.argv[0])
 
-  const s3 = async () => {
-    const sdk = await import('@aws-sdk/client-s3')
-    return {sdk, client: new sdk.S3Client({region: 'ap-south-1', endpoint: moto.url, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})}
-  }
   /*
    * The ECS services the stand-in's outputs name, in moto: CreateService leaves runningCount 0 (tasks not started,
    * not stable); UpdateService with a desiredCount is moto's scheduler starting them (running = desired, stable).
@@ -108,12 +112,6 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     const {sdk, client} = await ecs()
     await client.send(new sdk.UpdateServiceCommand({cluster: ECS_CLUSTER, service: name, desiredCount: 1}))
   }
-  const objectKeys = async (): Promise<string[]> => {
-    const {sdk, client} = await s3()
-    const res = await client.send(new sdk.ListObjectsV2Command({Bucket: BUCKET}))
-    return (res.Contents ?? []).map((o) => o.Key as string).sort()
-  }
-
   before(async () => {
     moto = await startMoto()
     cwd = realpathSync(mkdtempSync(join(tmpdir(), 'cdcctl-deploy-')))
@@ -127,8 +125,6 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     copyFileSync(join(ROOT, 'terraform', 'envs', 'dev.tfvars'), join(tfDir, 'envs', 'dev.tfvars'))
     copyFileSync(join(ROOT, 'terraform', 'envs', 'dev.backend.hcl'), join(tfDir, 'envs', 'dev.backend.hcl'))
     writeFileSync(join(cwd, 'cdcctl.config.json'), JSON.stringify({profiles: {aws: {target: 'aws', stateDir: 'state', deploy: {terraformDir: 'terraform', env: 'dev'}}}}))
-    const {sdk, client} = await s3()
-    await client.send(new sdk.CreateBucketCommand({Bucket: BUCKET, CreateBucketConfiguration: {LocationConstraint: 'ap-south-1'}}))
     const e = await ecs()
     await e.client.send(new e.sdk.CreateClusterCommand({clusterName: ECS_CLUSTER}))
     await e.client.send(new e.sdk.RegisterTaskDefinitionCommand({family: 'cdcctl-dev-task', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '512', memory: '1024', containerDefinitions: [{name: 'app', image: 'busybox', essential: true}]}))
@@ -167,89 +163,9 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     expect(res.stderr).to.contain('--env dev')
   })
 
-  it('--dry-run runs preflight, init and plan and applies nothing', async () => {
-    const res = await run(['deploy', '--profile', 'aws', '--dry-run', '--json'])
-    expect(res.code, res.stderr).to.equal(0)
-    expect(steps()).to.deep.equal(['version', 'init', 'plan', 'show'])
-    const out = json<DeployJson>(res)
-    expect(out.result.steps.map((s) => `${s.step}:${s.status}`)).to.deep.equal(['preflight:ok', 'init:ok', 'plan:ok', 'show:ok', 'apply:skipped', 'outputs:skipped', 'upload:skipped', 'services:skipped'])
-    expect(out.result.upload).to.equal(null)
-    expect(existsSync(join(cwd, 'state', 'outputs', 'aws.json'))).to.equal(false)
-  })
-
-  it('deploys: version → init with backend config → plan -out FILE → show FILE → apply FILE → outputs, then uploads the scripts', async () => {
-    const res = await run(['deploy', '--profile', 'aws', '--auto-approve', '--json'])
-    expect(res.code, res.stderr).to.equal(0)
-    const c = calls()
-    expect(c.map((x) => x.argv[0])).to.deep.equal(['version', 'init', 'plan', 'show', 'apply', 'output'])
-    for (const call of c) expect(call.cwd).to.equal(tfDir)
-    expect(c[0].argv).to.deep.equal(['version', '-json'])
-    expect(c[1].argv).to.include('-backend-config=envs/dev.backend.hcl')
-    expect(c[2].argv).to.include('-var-file=envs/dev.tfvars')
-    const out = c[2].argv.find((a) => a.startsWith('-out='))
-    expect(out).to.be.a('string')
-    const planFile = (out as string).slice('-out='.length)
-    expect(planFile.startsWith(join(cwd, 'state'))).to.equal(true)
-    expect(c[3].argv).to.deep.equal(['show', '-json', planFile])
-    expect(c[4].argv[0]).to.equal('apply')
-    expect(c[4].argv.at(-1)).to.equal(planFile)
-    expect(c[5].argv).to.deep.equal(['output', '-json'])
-
-    const result = json<DeployJson>(res).result
-    expect(result.env).to.equal('dev')
-    expect(result.steps.map((s) => `${s.step}:${s.status}`)).to.deep.equal(['preflight:ok', 'init:ok', 'plan:ok', 'show:ok', 'apply:ok', 'outputs:ok', 'upload:ok', 'services:ok'])
-    expect(result.services?.map((s) => `${s.service}:${s.running}/${s.desired}:${s.stable}`)).to.deep.equal([`${DEBEZIUM_SERVICE}:1/1:true`, `${AIRFLOW_SERVICE}:1/1:true`])
-    expect({add: result.plan.add, change: result.plan.change, destroy: result.plan.destroy, replace: result.plan.replace}).to.deep.equal({add: 2, change: 1, destroy: 1, replace: 1})
-    expect(result.plan.resources.map((r) => r.address)).to.not.include('data.aws_caller_identity.current')
-
-    const pyIn = (dir: string, prefix: string) => (existsSync(join(ROOT, dir)) ? readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.py')).map((f) => `${prefix}/${f}`) : [])
-    const scripts = [...pyIn('glue-jobs', 'scripts'), ...pyIn(join('airflow', 'dags'), 'dags')]
-    expect(result.upload?.uploaded).to.include.members([...scripts, 'scripts/cdc_lake.zip', 'scripts/rds-ca.pem'])
-    expect(result.upload?.unchanged).to.deep.equal([])
-    expect(await objectKeys()).to.include.members([...scripts, 'scripts/cdc_lake.zip', 'scripts/.manifest.json'])
-  })
-
-  it('the uploaded cdc_lake.zip is a valid zip with the package at its root', async () => {
-    const {sdk, client} = await s3()
-    const res = await client.send(new sdk.GetObjectCommand({Bucket: BUCKET, Key: 'scripts/cdc_lake.zip'}))
-    const zip = join(cwd, 'cdc_lake.zip')
-    writeFileSync(zip, await (res.Body as {transformToByteArray(): Promise<Uint8Array>}).transformToByteArray())
-    const py = spawnSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print("\\n".join(z.namelist()))', zip], {encoding: 'utf8'})
-    expect(py.status, py.stderr).to.equal(0)
-    const names = py.stdout.trim().split('\n')
-    expect(names).to.include('cdc_lake/__init__.py')
-    expect(names).to.deep.equal([...names].sort())
-    expect(names.some((n) => n.includes('__pycache__'))).to.equal(false)
-  })
-
-  it('a second deploy uploads nothing that is unchanged', async () => {
-    const res = await run(['deploy', '--profile', 'aws', '--auto-approve', '--json'])
-    expect(res.code, res.stderr).to.equal(0)
-    const upload = json<DeployJson>(res).result.upload
-    expect(upload?.uploaded).to.deep.equal([])
-    expect(upload?.unchanged).to.include('scripts/cdc_lake.zip')
-  })
-
-  it('waits for an ECS service whose tasks start during the wait, then succeeds', async () => {
-    await createService('cdcctl-dev-airflow-rollout')
-    const timer = setTimeout(() => void startTasks('cdcctl-dev-airflow-rollout'), 4000)
-    const started = Date.now()
-    let res: CliResult
-    try {
-      res = await run(['deploy', '--profile', 'aws', '--auto-approve', '--skip-upload', '--json'], {FAKE_TF_AIRFLOW_SERVICE: 'cdcctl-dev-airflow-rollout'})
-    } finally {
-      clearTimeout(timer)
-    }
-    expect(res.code, res.stderr).to.equal(0)
-    expect(Date.now() - started).to.be.greaterThan(4000)
-    const result = json<DeployJson>(res).result
-    expect(result.steps.map((s) => `${s.step}:${s.status}`).slice(-2)).to.deep.equal(['upload:skipped', 'services:ok'])
-    expect(result.services?.find((s) => s.service === 'cdcctl-dev-airflow-rollout')).to.include({running: 1, desired: 1, stable: true})
-  })
-
   it('an ECS service that never becomes stable fails deploy after --services-timeout with a one-line error naming it', async () => {
     await createService('cdcctl-dev-airflow-stuck')
-    const res = await run(['deploy', '--profile', 'aws', '--auto-approve', '--services-timeout', '3'], {FAKE_TF_AIRFLOW_SERVICE: 'cdcctl-dev-airflow-stuck'})
+    const res = await run(['deploy', '--profile', 'aws', '--auto-approve', '--skip-upload', '--services-timeout', '3'], {FAKE_TF_AIRFLOW_SERVICE: 'cdcctl-dev-airflow-stuck'})
     expect(res.code, res.stderr).to.equal(1)
     expect(isOneLineError(res.stderr), res.stderr).to.equal(true)
     expect(res.stderr).to.contain('not stable after 3s: cdcctl-dev-airflow-stuck running 0/1')
@@ -265,33 +181,6 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     expect(result.services).to.equal(null)
   })
 
-  it('stores the outputs in the profile: config show reads connect.url and storage.root from them', async () => {
-    const res = await run(['config', 'show', '--profile', 'aws', '--json'])
-    expect(res.code, res.stderr).to.equal(0)
-    const profile = json<{result: {connect: {url: string}; storage: {root: string}; kafka: {brokers: string[]}; glue: {jobNames: Record<string, string>; logGroupPrefix: string}; postgres: {secretName: string}}}>(res).result
-    expect(profile.connect.url).to.equal(CONNECT_URL)
-    expect(profile.storage.root).to.equal(`s3://${BUCKET}`)
-    expect(profile.kafka.brokers).to.deep.equal(['10.40.1.10:9092', '10.40.2.10:9092'])
-    expect(profile.glue.jobNames['bronze-to-silver']).to.equal('cdcctl-dev-bronze-to-silver')
-    expect(profile.glue.logGroupPrefix).to.equal('/aws-glue/jobs/cdcctl-dev')
-    expect(profile.postgres.secretName).to.equal('cdcctl-dev/db-credentials')
-  })
-
-  it('outputs shows the stored outputs, sensitive ones left out', async () => {
-    const res = await run(['outputs', '--profile', 'aws', '--json'])
-    expect(res.code, res.stderr).to.equal(0)
-    const out = json<{result: {source: string; outputs: Record<string, unknown>}}>(res).result
-    expect(out.source).to.equal('stored')
-    expect(out.outputs.connect_url).to.equal(CONNECT_URL)
-    expect(out.outputs).to.not.have.property('db_master_password')
-    expect(steps()).to.deep.equal([])
-
-    const refreshed = await run(['outputs', '--profile', 'aws', '--refresh', '--json'])
-    expect(refreshed.code, refreshed.stderr).to.equal(0)
-    expect(json<{result: {source: string}}>(refreshed).result.source).to.equal('terraform')
-    expect(steps()).to.deep.equal(['init', 'output'])
-  })
-
   for (const step of ['version', 'init', 'plan', 'show', 'apply', 'output']) {
     it(`a failed terraform ${step} is a one-line error naming the step, exit 1, and nothing runs after it`, async () => {
       const res = await run(['deploy', '--profile', 'aws', '--auto-approve'], {FAKE_TF_FAIL: step})
@@ -300,6 +189,8 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
       expect(res.stderr).to.contain(`terraform ${step} failed: ${step} exploded on purpose`)
       expect(steps().at(-1)).to.equal(step)
       if (['version', 'init', 'plan', 'show'].includes(step)) expect(steps()).to.not.include('apply')
+      // A failed apply leaves no saved plan behind (it embeds the prior state).
+      if (step === 'apply') expect(existsSync(join(cwd, 'state', 'terraform', 'aws', 'dev', 'tfplan'))).to.equal(false)
     })
   }
 
@@ -318,14 +209,6 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     expect(res.stderr).to.contain('CDCCTL_TERRAFORM_BIN')
   })
 
-  it('plan shows the summary and changes nothing', async () => {
-    const res = await run(['plan', '--profile', 'aws'])
-    expect(res.code, res.stderr).to.equal(0)
-    expect(res.stdout).to.contain('Plan: 2 to add, 1 to change, 1 to destroy (1 replaced).')
-    expect(res.stdout).to.contain('module.ecs.aws_ecs_service.debezium')
-    expect(steps()).to.deep.equal(['version', 'init', 'plan', 'show'])
-  })
-
   it('destroy refuses without --confirm off a terminal, and a wrong --confirm', async () => {
     for (const args of [[], ['--confirm', 'prod']]) {
       const res = await run(['destroy', '--profile', 'aws', ...args])
@@ -336,16 +219,10 @@ describe('deploy, plan, outputs and destroy (Terraform stand-in, moto STS and S3
     expect(steps()).to.deep.equal([])
   })
 
-  it('destroy --confirm dev runs terraform destroy and forgets the outputs', async () => {
-    const res = await run(['destroy', '--profile', 'aws', '--confirm', 'dev', '--json'])
-    expect(res.code, res.stderr).to.equal(0)
-    expect(steps()).to.deep.equal(['version', 'init', 'destroy'])
-    expect(calls()[2].argv).to.include('-var-file=envs/dev.tfvars')
-    expect(existsSync(join(cwd, 'state', 'outputs', 'aws.json'))).to.equal(false)
-  })
-
   it('no sensitive output value was ever printed or stored', () => {
-    expect(runs.length).to.be.greaterThan(10)
+    expect(runs.filter((r) => r.code === 0).length).to.be.greaterThan(0)
+    // The outputs (the sensitive one among them) were read and stored: there was something to leak.
+    expect(existsSync(join(cwd, 'state', 'outputs', 'aws.terraform.json'))).to.equal(true)
     for (const r of runs) expect(r.stdout + r.stderr).to.not.contain(SECRET)
     const walk = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]))
     for (const file of walk(join(cwd, 'state'))) expect(readFileSync(file, 'utf8'), file).to.not.contain(SECRET)

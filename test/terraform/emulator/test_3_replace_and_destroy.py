@@ -1,5 +1,6 @@
-"""A new Kafka version replaces the broker and keeps its data volume; then destroy takes everything
-down, dev's way: buckets emptied, the secret deleted at once, a final snapshot of its own name."""
+"""A new Kafka version replaces the broker and keeps its data volume; then `cdcctl destroy` takes
+everything down, dev's way: buckets emptied, the secret deleted at once, a final snapshot of its own
+name."""
 from __future__ import annotations
 
 import json
@@ -42,22 +43,29 @@ def test_a_new_kafka_version_replaces_the_broker_and_keeps_its_data_volume(appli
     FIGURES["replace broker"]["volume kept"] = after["volume"]
 
 
-def test_destroy_removes_everything(applied):
-    tf = applied.tf
+def test_cdcctl_destroy_removes_everything(applied):
+    tf, cli = applied.tf, applied.cli
     before = len(tf.state_resources())
     # Emulator gap: moto does not implement Glue DeleteConnection. The connection leaves the state
     # here and stays in moto; everything else is destroyed for real.
     assert tf.run("state", "rm", "module.glue.aws_glue_connection.vpc").returncode == 0
-    proc = tf.timed("destroy", "destroy", "-auto-approve", "-no-color", f"-var-file={VAR_FILE}", "-var=kafka_version=4.3.2")
-    m = re.search(r"Resources: (\d+) destroyed", proc.stdout)
+    proc = cli.timed("destroy", "destroy", "--profile", "aws", "--confirm", "dev", "--json")
+    log = cli.env_dir / "logs" / "terraform-destroy.log"
+    m = re.search(r"Resources: (\d+) destroyed", log.read_text()) if log.exists() else None
     FIGURES["destroy"]["resources"] = int(m.group(1)) + 1 if m else None
     FIGURES["destroy"]["note"] = "incl. the Glue connection removed from state (no DeleteConnection in moto)"
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     applied.destroyed = True
+    result = cli.json(proc)["result"]
+    assert result["destroyed"] is True
+    assert [f"{s['step']}:{s['status']}" for s in result["steps"]] == ["preflight:ok", "init:ok", "destroy:ok"]
     assert tf.state_resources() == []
     assert FIGURES["destroy"]["resources"] == before
+    # The profile forgets the environment's outputs.
+    assert not (cli.state_dir / "outputs" / "aws.json").exists()
+    assert not (cli.state_dir / "outputs" / "aws.terraform.json").exists()
 
-    # The lake held objects (dq/rules, dq/results from the IAM tests): force_destroy emptied it.
+    # The lake held objects (the scripts and DAGs deploy uploaded, the IAM tests' dq/ objects): force_destroy emptied it.
     assert not [b for b in applied.moto.client("s3").list_buckets()["Buckets"] if b["Name"].startswith("cdcctl-dev-lake")]
     # The secret is gone, not scheduled for deletion: its name can be created again at once.
     with pytest.raises(ClientError) as gone:

@@ -1,10 +1,8 @@
 # Test-only (copied into a temporary copy of terraform/ by test/terraform/emulator; never in terraform/).
 # Each setting names the emulator gap it covers.
 
-terraform {
-  # The real backend is S3 in the account; the emulator run keeps its state in the temporary copy.
-  backend "local" {}
-}
+# No backend override: the real S3 backend (versions.tf, envs/dev.backend.hcl) keeps the state in a
+# state bucket on the emulator's S3, which the test makes first as terraform/README.md says.
 
 provider "aws" {
   # moto answers an API it does not implement with HTTP 500, which the SDK retries for minutes:
