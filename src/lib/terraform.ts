@@ -115,7 +115,9 @@ export class Terraform {
 
   /** A saved plan embeds the prior state: it is written for the owner alone (the caller deletes it after apply). */
   async plan(planFile: string, varFile: string, options: {destroy?: boolean} = {}): Promise<void> {
+    // the directory too, whoever made it first: Terraform writes the file with the umask's mode
     mkdirSync(dirname(planFile), {recursive: true, mode: 0o700})
+    chmodSync(dirname(planFile), 0o700)
     await this.run('plan', ['plan', '-input=false', ...this.color(), ...(options.destroy ? ['-destroy'] : []), `-out=${planFile}`, `-var-file=${varFile}`])
     chmodSync(planFile, 0o600)
   }
@@ -158,8 +160,8 @@ export class Terraform {
    * hold sensitive values.
    */
   private run(step: string, args: string[], capture = false): Promise<string> {
-    mkdirSync(this.options.logDir, {recursive: true})
-    mkdirSync(this.options.dataDir, {recursive: true})
+    mkdirSync(this.options.logDir, {recursive: true, mode: 0o700})
+    mkdirSync(this.options.dataDir, {recursive: true, mode: 0o700})
     const logFile = join(this.options.logDir, `terraform-${step}.log`)
     const log = createWriteStream(logFile)
     const env = {...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', TF_DATA_DIR: this.options.dataDir}
