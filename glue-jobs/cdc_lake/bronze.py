@@ -1,4 +1,13 @@
-"""The bronze table: create it, and append a micro-batch idempotently."""
+"""The bronze table: create it, and append a micro-batch idempotently.
+
+Idempotency has two paths. Every bronze commit records, in its snapshot summary, the Kafka offsets
+bronze holds up to (`cdc.kafka-offsets`: topic -> partition -> next offset, cumulative). A batch whose
+every record lies at or past those offsets cannot be in bronze yet: it is a plain append (the hot
+path: the streaming job's next micro-batch). Any other batch -- a micro-batch redone after a crash
+between the bronze commit and the checkpoint's, a checkpoint started over, a table written before
+the summary key existed -- goes through the MERGE that inserts only the records bronze lacks.
+"""
+import json
 import re
 import uuid
 
@@ -8,6 +17,9 @@ from . import catalog
 from .dlq import batch_fingerprint, write_dlq
 from .parsing import BRONZE_COLUMNS, parse_envelopes
 from .session import table_name
+from .watermark import commit_properties, current_lineage
+
+KAFKA_OFFSETS_PROPERTY = "cdc.kafka-offsets"
 
 BRONZE_TABLE = catalog.bronze_table()
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$")
@@ -31,53 +43,110 @@ def ensure_bronze_table(spark, table=None):
     return table
 
 
-def write_bronze_batch(spark, good_df: DataFrame, table=None) -> int:
+class CommittedOffsets:
+    """The Kafka offsets bronze holds up to ({topic: {partition: next offset}}), read once from the
+    newest snapshot that carries them (or, before any does, from the table's rows) and then kept in
+    step with this run's commits: the streaming job is bronze's only writer."""
+
+    def __init__(self, spark, table=None):
+        self.table = table or table_name(BRONZE_TABLE)
+        self.spark = spark
+        self.offsets = None
+
+    def load(self):
+        if self.offsets is None:
+            carried = next((r.wm for r in current_lineage(self.spark, self.table, KAFKA_OFFSETS_PROPERTY)
+                            if r.wm is not None), None)
+            if carried is not None:
+                self.offsets = json.loads(carried)
+            else:  # once, on a table older than the summary key
+                rows = self.spark.sql(f"""SELECT kafka_topic, kafka_partition, max(kafka_offset) + 1 AS next
+                                          FROM {self.table} GROUP BY kafka_topic, kafka_partition""").collect()
+                self.offsets = {}
+                for r in rows:
+                    self.offsets.setdefault(r.kafka_topic, {})[str(r.kafka_partition)] = int(r.next)
+        return self.offsets
+
+    def all_new(self, ranges):
+        """True when no record of `ranges` ([(topic, partition, first, last)]) can be in bronze."""
+        held = self.load()
+        return all(first >= held.get(t, {}).get(str(p), 0) for t, p, first, _ in ranges)
+
+    def advanced(self, ranges):
+        held = {t: dict(parts) for t, parts in self.load().items()}
+        for t, p, _, last in ranges:
+            parts = held.setdefault(t, {})
+            parts[str(p)] = max(parts.get(str(p), 0), last + 1)
+        return held
+
+
+def write_bronze_batch(spark, good_df: DataFrame, table=None, committed=None) -> int:
     """Insert the batch's rows whose (kafka_topic, kafka_partition, kafka_offset) is not in bronze yet.
 
-    A MERGE with only WHEN NOT MATCHED INSERT is planned by Spark as an anti-join append, so bronze
-    snapshots stay `append` (bronze_to_silver reads them incrementally). The literal bounds on
-    source_table and event_ts prune the anti-join's scan to the partitions the batch can touch: a
-    replayed record has the same source timestamp, so it would land in the same partition.
+    committed: a CommittedOffsets. When given and the batch lies wholly past it, the batch is a plain
+    append; otherwise (or without it) a MERGE with only WHEN NOT MATCHED INSERT, which Spark plans as
+    an anti-join append, so bronze snapshots stay `append` either way (bronze_to_silver reads them
+    incrementally). The literal bounds on source_table and event_ts prune the anti-join's scan to the
+    partitions the batch can touch: a replayed record has the same source timestamp, so it would land
+    in the same partition. Both paths commit the advanced offsets with the rows.
     No SQL text comes from record values: the table names are the catalog's (parse_envelopes sends
     any other table to the DLQ) and the bounds are timestamps Spark formatted.
     Returns the number of rows offered (new or already present).
     """
     table = table or table_name(BRONZE_TABLE)
     batch = good_df.select(*BRONZE_COLUMNS)
-    bounds = batch.agg(
+    # one pass: per Kafka partition its offsets, and the batch's tables and event-time bounds
+    parts = batch.groupBy("kafka_topic", "kafka_partition").agg(
         F.count(F.lit(1)).alias("n"),
         F.collect_set("source_table").alias("tables"),
-        # formatted in the session time zone, which is also how the TIMESTAMP literals are read back
         F.date_format(F.min("event_ts"), "yyyy-MM-dd HH:mm:ss.SSSSSS").alias("lo"),
         F.date_format(F.max("event_ts"), "yyyy-MM-dd HH:mm:ss.SSSSSS").alias("hi"),
-    ).first()
-    if bounds.n == 0:
+        F.min("kafka_offset").alias("first"),
+        F.max("kafka_offset").alias("last"),
+    ).collect()
+    n = sum(r.n for r in parts)
+    if n == 0:
         return 0
-    # the batch's own session: inside foreachBatch it is a clone, and temp views are per session
-    spark = batch.sparkSession
-    view = f"bronze_batch_{uuid.uuid4().hex}"
-    batch.createOrReplaceTempView(view)
-    unknown = set(bounds.tables) - set(catalog.tables())
-    if unknown or not (_TIMESTAMP.match(bounds.lo or "") and _TIMESTAMP.match(bounds.hi or "")):
+    ranges = [(r.kafka_topic, r.kafka_partition, r["first"], r["last"]) for r in parts]
+    # formatted by Spark in the session time zone, which is also how the TIMESTAMP literals are read
+    # back; the fixed-width text orders as the timestamps do
+    lo = min((r.lo for r in parts if r.lo is not None), default="")
+    hi = max((r.hi for r in parts if r.hi is not None), default="")
+    batch_tables = {t for r in parts for t in r.tables}
+    unknown = batch_tables - set(catalog.tables())
+    if unknown or not (_TIMESTAMP.match(lo) and _TIMESTAMP.match(hi)):
         raise ValueError(f"bronze batch with tables outside the catalog or unformatted bounds: {sorted(unknown)}")
-    tables = ", ".join(f"'{t}'" for t in catalog.tables() if t in bounds.tables)
-    try:
-        spark.sql(f"""
-            MERGE INTO {table} t
-            USING {view} s
-            ON t.kafka_topic = s.kafka_topic
-               AND t.kafka_partition = s.kafka_partition
-               AND t.kafka_offset = s.kafka_offset
-               AND t.source_table IN ({tables})
-               AND t.event_ts BETWEEN TIMESTAMP '{bounds.lo}' AND TIMESTAMP '{bounds.hi}'
-            WHEN NOT MATCHED THEN INSERT *
-        """)
-    finally:
-        spark.catalog.dropTempView(view)
-    return bounds.n
+    properties = {} if committed is None else {KAFKA_OFFSETS_PROPERTY: json.dumps(committed.advanced(ranges))}
+    if committed is not None and committed.all_new(ranges):
+        writer = batch.writeTo(table).option(f"snapshot-property.{KAFKA_OFFSETS_PROPERTY}", properties[KAFKA_OFFSETS_PROPERTY])
+        writer.append()
+    else:
+        # the batch's own session: inside foreachBatch it is a clone, and temp views are per session
+        session = batch.sparkSession
+        view = f"bronze_batch_{uuid.uuid4().hex}"
+        batch.createOrReplaceTempView(view)
+        tables = ", ".join(f"'{t}'" for t in catalog.tables() if t in batch_tables)
+        try:
+            with commit_properties(session, properties):
+                session.sql(f"""
+                    MERGE INTO {table} t
+                    USING {view} s
+                    ON t.kafka_topic = s.kafka_topic
+                       AND t.kafka_partition = s.kafka_partition
+                       AND t.kafka_offset = s.kafka_offset
+                       AND t.source_table IN ({tables})
+                       AND t.event_ts BETWEEN TIMESTAMP '{lo}' AND TIMESTAMP '{hi}'
+                    WHEN NOT MATCHED THEN INSERT *
+                """)
+        finally:
+            session.catalog.dropTempView(view)
+    if committed is not None:
+        committed.offsets = json.loads(properties[KAFKA_OFFSETS_PROPERTY])
+    return n
 
 
-def ingest_batch(spark, kafka_df: DataFrame, batch_id: int, root: str, job_run_id: str, table=None) -> dict:
+def ingest_batch(spark, kafka_df: DataFrame, batch_id: int, root: str, job_run_id: str, table=None,
+                 committed=None) -> dict:
     """One micro-batch of Kafka records: good ones into bronze, bad ones into the DLQ.
 
     The DLQ file is written before the bronze commit: if the job dies in between, the replayed batch
@@ -90,7 +159,7 @@ def ingest_batch(spark, kafka_df: DataFrame, batch_id: int, root: str, job_run_i
         if not bad.isEmpty():
             files = write_dlq(bad, root, batch_id, batch_fingerprint(kafka_df))
             result["dlq_count"], result["dlq_files"] = sum(files.values()), sorted(files)
-        result["rows_written"] = write_bronze_batch(spark, good, table)
+        result["rows_written"] = write_bronze_batch(spark, good, table, committed)
         return result
     finally:
         kafka_df.unpersist()
