@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, functions as F
 
 from . import catalog
 from .dlq import batch_fingerprint, write_dlq
-from .parsing import BRONZE_COLUMNS, parse_envelopes
+from .parsing import BRONZE_COLUMNS, split_envelopes, stage_envelopes
 from .session import table_name
 from .watermark import commit_properties, current_lineage
 
@@ -89,7 +89,7 @@ def write_bronze_batch(spark, good_df: DataFrame, table=None, committed=None) ->
     incrementally). The literal bounds on source_table and event_ts prune the anti-join's scan to the
     partitions the batch can touch: a replayed record has the same source timestamp, so it would land
     in the same partition. Both paths commit the advanced offsets with the rows.
-    No SQL text comes from record values: the table names are the catalog's (parse_envelopes sends
+    No SQL text comes from record values: the table names are the catalog's (split_envelopes sends
     any other table to the DLQ) and the bounds are timestamps Spark formatted.
     Returns the number of rows offered (new or already present).
     """
@@ -149,25 +149,22 @@ def ingest_batch(spark, kafka_df: DataFrame, batch_id: int, root: str, job_run_i
                  committed=None) -> dict:
     """One micro-batch of Kafka records: good ones into bronze, bad ones into the DLQ.
 
-    The parsed good rows are cached, so each record's envelope is parsed once for the counts, the
-    batch's bounds and the write; bad records are only looked for when fewer rows parsed than the
-    batch has values (the DLQ path parses again, rarely).
+    Each envelope is parsed once: the staged records (parsed, checked, the raw bytes dropped) are
+    cached, and the counts, the DLQ check, the batch's bounds and the write all read that cache.
     The DLQ file is written before the bronze commit: if the job dies in between, the replayed batch
     rewrites the same DLQ file and bronze skips what it already holds, so both stay exactly-once.
     """
-    kafka_df = kafka_df.persist()
-    good = None
+    staged = stage_envelopes(kafka_df).persist()
     try:
-        good, bad = parse_envelopes(kafka_df, job_run_id=job_run_id)
-        good = good.persist()
-        records, values = kafka_df.agg(F.count(F.lit(1)), F.count("value")).first()
-        result = {"rows_read": records, "rows_written": 0, "dlq_count": 0, "dlq_files": []}
-        if good.count() < values and not bad.isEmpty():
-            files = write_dlq(bad, root, batch_id, batch_fingerprint(kafka_df))
+        good, bad = split_envelopes(staged, job_run_id=job_run_id)
+        counts = staged.agg(F.count(F.lit(1)).alias("records"),
+                            F.count(F.when(~F.col("_tombstone") & F.col("_error_class").isNotNull(), 1)).alias("bad")).first()
+        result = {"rows_read": counts.records, "rows_written": 0, "dlq_count": 0, "dlq_files": []}
+        if counts.bad:
+            # the fingerprint is the batch's offset ranges: the staged records keep every one
+            files = write_dlq(bad, root, batch_id, batch_fingerprint(staged))
             result["dlq_count"], result["dlq_files"] = sum(files.values()), sorted(files)
         result["rows_written"] = write_bronze_batch(spark, good, table, committed)
         return result
     finally:
-        if good is not None:
-            good.unpersist()
-        kafka_df.unpersist()
+        staged.unpersist()
