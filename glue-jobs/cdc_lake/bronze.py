@@ -80,7 +80,28 @@ class CommittedOffsets:
         return held
 
 
-def write_bronze_batch(spark, good_df: DataFrame, table=None, committed=None) -> int:
+_TS_FORMAT = "yyyy-MM-dd HH:mm:ss.SSSSSS"
+
+
+def _bounds(rows, good):
+    """Per Kafka partition: good rows `n`, their source tables, event-time bounds (formatted by Spark
+    in the session time zone, which is also how the TIMESTAMP literals are read back; the fixed-width
+    text orders as the timestamps do) and first and last offsets, over the rows where `good` holds."""
+    event_ts = F.col("event_ts") if "event_ts" in rows.columns else F.timestamp_millis(F.col("_env")["source"]["ts_ms"])
+    table = F.col("source_table") if "source_table" in rows.columns else F.col("_source_table")
+    offset = F.col("kafka_offset") if "kafka_offset" in rows.columns else F.col("offset")
+    pick = lambda c: F.when(good, c)  # noqa: E731
+    return [
+        F.count(pick(F.lit(1))).alias("n"),
+        F.collect_set(pick(table)).alias("tables"),
+        F.date_format(F.min(pick(event_ts)), _TS_FORMAT).alias("lo"),
+        F.date_format(F.max(pick(event_ts)), _TS_FORMAT).alias("hi"),
+        F.min(pick(offset)).alias("first"),
+        F.max(pick(offset)).alias("last"),
+    ]
+
+
+def write_bronze_batch(spark, good_df: DataFrame, table=None, committed=None, bounds=None) -> int:
     """Insert the batch's rows whose (kafka_topic, kafka_partition, kafka_offset) is not in bronze yet.
 
     committed: a CommittedOffsets. When given and the batch lies wholly past it, the batch is a plain
@@ -91,25 +112,20 @@ def write_bronze_batch(spark, good_df: DataFrame, table=None, committed=None) ->
     in the same partition. Both paths commit the advanced offsets with the rows.
     No SQL text comes from record values: the table names are the catalog's (split_envelopes sends
     any other table to the DLQ) and the bounds are timestamps Spark formatted.
+    bounds: the batch's per-partition bounds when the caller computed them with its own pass
+    (ingest_batch does); otherwise one aggregation over the batch.
     Returns the number of rows offered (new or already present).
     """
     table = table or table_name(BRONZE_TABLE)
     batch = good_df.select(*BRONZE_COLUMNS)
-    # one pass: per Kafka partition its offsets, and the batch's tables and event-time bounds
-    parts = batch.groupBy("kafka_topic", "kafka_partition").agg(
-        F.count(F.lit(1)).alias("n"),
-        F.collect_set("source_table").alias("tables"),
-        F.date_format(F.min("event_ts"), "yyyy-MM-dd HH:mm:ss.SSSSSS").alias("lo"),
-        F.date_format(F.max("event_ts"), "yyyy-MM-dd HH:mm:ss.SSSSSS").alias("hi"),
-        F.min("kafka_offset").alias("first"),
-        F.max("kafka_offset").alias("last"),
-    ).collect()
+    if bounds is None:
+        bounds = batch.groupBy(F.col("kafka_topic").alias("topic"), F.col("kafka_partition").alias("partition")) \
+            .agg(*_bounds(batch, F.lit(True))).collect()
+    parts = [r for r in bounds if r.n > 0]
     n = sum(r.n for r in parts)
     if n == 0:
         return 0
-    ranges = [(r.kafka_topic, r.kafka_partition, r["first"], r["last"]) for r in parts]
-    # formatted by Spark in the session time zone, which is also how the TIMESTAMP literals are read
-    # back; the fixed-width text orders as the timestamps do
+    ranges = [(r.topic, r.partition, r["first"], r["last"]) for r in parts]
     lo = min((r.lo for r in parts if r.lo is not None), default="")
     hi = max((r.hi for r in parts if r.hi is not None), default="")
     batch_tables = {t for r in parts for t in r.tables}
@@ -157,14 +173,18 @@ def ingest_batch(spark, kafka_df: DataFrame, batch_id: int, root: str, job_run_i
     staged = stage_envelopes(kafka_df).persist()
     try:
         good, bad = split_envelopes(staged, job_run_id=job_run_id)
-        counts = staged.agg(F.count(F.lit(1)).alias("records"),
-                            F.count(F.when(~F.col("_tombstone") & F.col("_error_class").isNotNull(), 1)).alias("bad")).first()
-        result = {"rows_read": counts.records, "rows_written": 0, "dlq_count": 0, "dlq_files": []}
-        if counts.bad:
+        # one pass over the cache: per Kafka partition the counts and the good rows' bounds
+        good_row = ~F.col("_tombstone") & F.col("_error_class").isNull()
+        bounds = staged.groupBy("topic", "partition").agg(
+            F.count(F.lit(1)).alias("records"),
+            F.count(F.when(~F.col("_tombstone") & F.col("_error_class").isNotNull(), 1)).alias("bad"),
+            *_bounds(staged, good_row)).collect()
+        result = {"rows_read": sum(r.records for r in bounds), "rows_written": 0, "dlq_count": 0, "dlq_files": []}
+        if any(r.bad for r in bounds):
             # the fingerprint is the batch's offset ranges: the staged records keep every one
             files = write_dlq(bad, root, batch_id, batch_fingerprint(staged))
             result["dlq_count"], result["dlq_files"] = sum(files.values()), sorted(files)
-        result["rows_written"] = write_bronze_batch(spark, good, table, committed)
+        result["rows_written"] = write_bronze_batch(spark, good, table, committed, bounds)
         return result
     finally:
         staged.unpersist()

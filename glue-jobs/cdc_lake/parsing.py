@@ -132,6 +132,7 @@ def stage_envelopes(kafka_df: DataFrame) -> DataFrame:
         .withColumn("origin_topic", _header(HEADER_ORIGIN_TOPIC))
         .withColumn("origin_partition", _header_number(HEADER_ORIGIN_PARTITION, "int"))
         .withColumn("origin_offset", _header_number(HEADER_ORIGIN_OFFSET, "long"))
+        .withColumn("_source_table", _source_table(F.col("_env")))
         .drop("key", "value", "headers")
     )
 
@@ -141,7 +142,7 @@ def split_envelopes(staged: DataFrame, job_run_id: str = None):
     env = F.col("_env")
     staged = staged.where(~F.col("_tombstone"))
     good = staged.where(F.col("_error_class").isNull()).select(
-        _source_table(env).alias("source_table"),
+        F.col("_source_table").alias("source_table"),
         env["op"].alias("operation"),
         F.col("_key_text").alias("key"),
         F.when(env["before"] != "null", env["before"]).alias("before"),
