@@ -36,7 +36,7 @@ _MERGE_ALWAYS = None
 DISTRIBUTION_MODE = None
 
 
-def plain_write(spark, good_df, table=None, committed=None):
+def plain_write(spark, good_df, table=None, committed=None, bounds=None):
     good_df.select(*BRONZE_COLUMNS).writeTo(table or BRONZE).append()
     return -1
 

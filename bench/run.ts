@@ -16,7 +16,7 @@ import {cpus, totalmem} from 'node:os'
 import {join} from 'node:path'
 
 import {captureRun, ensureConnector, seedSource, setReplicaIdentity} from './lib/capture'
-import {type Ctx, context, figure, type Figure, load1, log, median, OUT, ROOT, type Sample} from './lib/common'
+import {type Ctx, context, figure, type Figure, load1, log, median, OUT, python, ROOT, type Sample} from './lib/common'
 import {dlqReplayRun} from './lib/dlq'
 import {freshnessRun} from './lib/freshness'
 import {writeReport} from './lib/report'
@@ -157,7 +157,7 @@ const steps: Record<string, Step> = {
   async bronze(ctx, r) {
     const file = join(OUT, 'bronze.json')
     const args = [join(ROOT, 'bench', 'bronze_ingest.py'), '--brokers', ctx.target.kafkaBrokers().join(','), '--records', '120000', '--history', '120000', '--repeat', String(REPEAT)]
-    const out = execFileSync(join(ROOT, '.venv', 'bin', 'python'), args, {cwd: ROOT, encoding: 'utf8', env: {...process.env, SPARK_LOCAL_IP: '127.0.0.1'}, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 2 ** 20})
+    const out = python('bronze', args)
     writeFileSync(file, out)
     const runs = JSON.parse(out.trim().split('\n').pop() as string) as Record<string, {records: number; seconds: number; load1: number; batches: number}[]>
     const rate = (path: string): Sample[] => runs[path].map((x) => ({value: x.records / x.seconds, load1: x.load1, note: `${x.records} records in ${x.seconds}s, ${x.batches} micro-batch(es)`}))
@@ -178,9 +178,7 @@ const steps: Record<string, Step> = {
 
   async silver(_ctx, r) {
     const file = join(OUT, 'silver.json')
-    execFileSync(join(ROOT, '.venv', 'bin', 'python'), [join(ROOT, 'bench', 'silver_merge_cost.py'), '--sizes', '10000,1000000', '--updates', '100000', '--deletes', '100', '--shapes', 'clustered', '--repeat', String(REPEAT), '--json', file], {
-      cwd: ROOT, env: {...process.env, SPARK_LOCAL_IP: '127.0.0.1'}, stdio: ['ignore', 'ignore', 'ignore'],
-    })
+    python('silver', [join(ROOT, 'bench', 'silver_merge_cost.py'), '--sizes', '10000,1000000', '--updates', '100000', '--deletes', '100', '--shapes', 'clustered', '--repeat', String(REPEAT), '--json', file])
     const rows = JSON.parse(readFileSync(file, 'utf8')) as Record<string, {n: number; k: number; seconds: number}>[]
     const byN = (n: number): {k: number; seconds: number}[] => Object.values(rows.find((x) => Object.values(x)[0].n === n) ?? {})
     const small = byN(10_000)

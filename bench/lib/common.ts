@@ -3,8 +3,8 @@
  * connection (slots, replica identity), repeated figures with the load average beside each, and
  * child processes whose output goes to bench/out/.
  */
-import {spawn} from 'node:child_process'
-import {createWriteStream, mkdirSync, readFileSync} from 'node:fs'
+import {execFileSync, spawn} from 'node:child_process'
+import {closeSync, createWriteStream, mkdirSync, openSync, readFileSync} from 'node:fs'
 import {loadavg} from 'node:os'
 import {join} from 'node:path'
 
@@ -84,4 +84,25 @@ export function runLogged(logName: string, cmd: string, args: string[], env: Nod
 export const median = (xs: number[]): number => {
   const v = [...xs].sort((a, b) => a - b)
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2
+}
+
+/**
+ * A bench Python script under the venv (SPARK_LOCAL_IP on loopback): its stdout returned, its stderr
+ * (Spark's log, the script's progress) written to bench/out/<logName>.log, whose last lines a failure
+ * quotes.
+ */
+export function python(logName: string, args: string[]): string {
+  mkdirSync(OUT, {recursive: true})
+  const file = join(OUT, `${logName}.log`)
+  const fd = openSync(file, 'w')
+  try {
+    return execFileSync(join(ROOT, '.venv', 'bin', 'python'), args, {cwd: ROOT, encoding: 'utf8', env: {...process.env, SPARK_LOCAL_IP: '127.0.0.1'}, stdio: ['ignore', 'pipe', fd], maxBuffer: 64 * 2 ** 20})
+  } catch (error) {
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '')
+    // a Python traceback's last line names the error; Spark's query dump follows it
+    const tail = lines.findLast((l) => /^\w+(Error|Exception)\b/.test(l)) ?? lines.slice(-3).join(' | ')
+    throw new Error(`${args[0].split('/').pop()} exited ${(error as {status?: number}).status ?? '?'}: ${tail} (bench/out/${logName}.log)`)
+  } finally {
+    closeSync(fd)
+  }
 }
