@@ -81,6 +81,8 @@ export async function sinkRun(ctx: Ctx, records: number): Promise<Sample> {
     // the sink's consumer group starts at the same records the bronze bench reads
     const from = await startOffsets(ctx, records)
     const expected = await withAdmin(ctx.target.kafkaBrokers(), async (admin) => {
+      // the control topic exists before the tasks' consumers subscribe to it
+      await admin.createTopics({waitForLeaders: true, topics: [{topic: `bench-iceberg-control-${id}`, numPartitions: 1}]})
       let n = 0
       for (const t of from) {
         await admin.setOffsets({groupId: `connect-${name}`, topic: t.topic, partitions: t.partitions})
