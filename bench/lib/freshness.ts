@@ -61,7 +61,7 @@ export async function freshnessRun(ctx: Ctx, options: {probes: number; intervalM
     })
     // the insert and the probes
     const lags = (JSON.parse(out.trim().split('\n').pop() as string) as number[]).sort((a, b) => a - b)
-    const load1Median = median(loads.length ? loads : [load1()])
+    const load1Median = Math.round(median(loads.length ? loads : [load1()]) * 100) / 100
     return {p50: {value: percentile(lags, 50), load1: load1Median}, p95: {value: percentile(lags, 95), load1: load1Median, note: `${lags.length} of ${options.probes + 1} probe commits in bronze, max ${lags[lags.length - 1]}s`}, probes: options.probes, seen: lags.length}
   } finally {
     try {
