@@ -13,5 +13,5 @@ export default tseslint.config(
     },
   },
   {files: ['test/**/*.ts', 'bench/**/*.ts'], rules: {'no-console': 'off', '@typescript-eslint/no-unused-expressions': 'off'}},
-  {files: ['bin/*.js', 'test/*.js', 'docker/**/*.js'], languageOptions: {globals: {require: 'readonly', __dirname: 'readonly', process: 'readonly'}}, rules: {'@typescript-eslint/no-require-imports': 'off'}},
+  {files: ['bin/*.js', 'scripts/*.js', 'test/*.js', 'docker/**/*.js'], languageOptions: {globals: {require: 'readonly', __dirname: 'readonly', process: 'readonly', console: 'readonly'}}, rules: {'@typescript-eslint/no-require-imports': 'off'}},
 )

@@ -8,7 +8,7 @@ about speed.
 
     .venv/bin/python bench/silver_merge_cost.py [--sizes 10000,100000,1000000] [--updates 1000]
         [--deletes 10] [--shapes clustered,uniform] [--direct-above 100000] [--silver-format-version 2|3]
-        [--row-reader] [--keep]
+        [--row-reader] [--keep] [--repeat R] [--json FILE]
 
 Which keys a batch changes (--shapes; every shape is run on the same loaded table, which is rolled
 back -- silver and bronze -- between shapes, so each starts from the same state):
@@ -28,6 +28,7 @@ path, so JVM/JIT warm-up does not flatter the larger sizes, and every timed run 
 that already has one merge-on-read commit on it.
 """
 import argparse
+import json
 import math
 import shutil
 import sys
@@ -71,6 +72,8 @@ def parse_args(argv):
                    help="Iceberg format version of the throwaway silver table (3: deletion vectors); "
                         "default: the pipeline's")
     p.add_argument("--keep", action="store_true", help="keep the /tmp warehouse")
+    p.add_argument("--repeat", type=int, default=1, help="timed batches per shape (each from the same state)")
+    p.add_argument("--json", help="also write every timed run to this file (npm run bench reads it)")
     return p.parse_args(argv)
 
 
@@ -299,7 +302,7 @@ def run_size(spark, meter, n, args):
     start = {SILVER: snapshot_id(spark, SILVER), BRONZE: snapshot_id(spark, BRONZE)}
 
     out = {}
-    for i, shape in enumerate(args.shapes):
+    for i, shape in enumerate(args.shapes * args.repeat):
         if i:  # the same starting state for every shape
             for table, snap in start.items():
                 rollback(spark, table, snap)
@@ -308,7 +311,7 @@ def run_size(spark, meter, n, args):
         result, seconds, merge_s, stages = timed_process_table(spark, meter)
         op, summ = current_snapshot_summary(spark)
         g = lambda k: int(summ.get(k, 0))  # noqa: E731
-        out[shape] = {
+        out[shape if i < len(args.shapes) else f"{shape}#{i // len(args.shapes) + 1}"] = {
             "n": n, "k": len(upd) + len(dels), "load": how, "load_s": load_s, "silver_rows": silver_count,
             "seconds": seconds, "merge_s": merge_s, "rows_read": result["rows_read"],
             "rows_written": result["rows_written"], "op": op,
@@ -441,6 +444,8 @@ def main(argv=None):
                   + f" (whole size {time.perf_counter() - t:.0f}s)", flush=True)
         for shape in args.shapes:
             report([r[shape] for r in rows], shape, args)
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, default=str))
     finally:
         try:
             spark.stop()

@@ -5,7 +5,7 @@ Arguments: pipeline.yaml (this script's job). Locally `cdcctl job run` passes th
 import sys
 
 from cdc_lake import catalog
-from cdc_lake.bronze import ensure_bronze_table, ingest_batch
+from cdc_lake.bronze import CommittedOffsets, ensure_bronze_table, ingest_batch
 from cdc_lake.offsets import OffsetGapError, check_offset_gaps, checkpoint_offsets, kafka_offsets, offset_gaps
 from cdc_lake.session import build_session, warehouse_for
 
@@ -26,8 +26,10 @@ def main(opts):
     totals = {"batches": 0, "rows_read": 0, "rows_written": 0, "dlq_count": 0, "dlq_files": [],
               "skipped_offsets": skipped}
 
+    committed = CommittedOffsets(spark, bronze)
+
     def process(batch_df, batch_id):
-        result = ingest_batch(spark, batch_df, batch_id, root, run_id, bronze)
+        result = ingest_batch(spark, batch_df, batch_id, root, run_id, bronze, committed)
         totals["batches"] += 1
         for k in ("rows_read", "rows_written", "dlq_count", "dlq_files"):
             totals[k] += result[k]

@@ -66,6 +66,6 @@ if [ "$(cat node_modules/.stamp 2>/dev/null)" != "$want" ]; then
 fi
 if [ ! -f dist/.stamp ] || [ -n "$(find src tsconfig.json package.json -newer dist/.stamp -print -quit)" ]; then
   say "building"
-  npx tsc -p tsconfig.json >&2
+  npm run -s build >&2
   touch dist/.stamp
 fi

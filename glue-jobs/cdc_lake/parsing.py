@@ -88,7 +88,9 @@ def _error_of(env: Column, utf8: Column, value_text: Column):
     table = _source_table(env)
     rules = [
         (~utf8, "INVALID_ENCODING", F.lit("value is not valid UTF-8")),
-        (F.get_json_object(value_text, "$").isNull(), "MALFORMED_JSON", F.lit("value is not valid JSON")),
+        # only a record from_json could not read is parsed again, to tell bad JSON from a bad shape
+        ((env.isNull() | env[_CORRUPT].isNotNull()) & F.get_json_object(value_text, "$").isNull(),
+         "MALFORMED_JSON", F.lit("value is not valid JSON")),
         (env.isNull() | env[_CORRUPT].isNotNull(), "INVALID_ENVELOPE",
          F.lit("value is JSON but not a Debezium envelope (wrong shape or field types)")),
         (op.isNull(), "MISSING_FIELD", F.lit("missing field: op")),
@@ -110,13 +112,18 @@ def _error_of(env: Column, utf8: Column, value_text: Column):
     return error_class, error
 
 
-def parse_envelopes(kafka_df: DataFrame, job_run_id: str = None):
-    """Split Kafka records into (bronze rows, DLQ records). Tombstones (null value) are dropped."""
+def stage_envelopes(kafka_df: DataFrame) -> DataFrame:
+    """Every Kafka record (tombstones flagged in `_tombstone`) with its envelope parsed once and the
+    first rule it breaks (`_error_class`, `_error`); the raw key, value and headers are dropped.
+
+    Cache this before splitting it (split_envelopes): filters on the error class would otherwise be
+    pushed below the projection and parse each envelope again for every rule they reference.
+    """
     value_text, encoding = _text_or_base64(F.col("value"))
     key_text, key_encoding = _text_or_base64(F.col("key"))
     utf8 = _is_utf8(F.col("value"))
     staged = (
-        kafka_df.where(F.col("value").isNotNull())
+        kafka_df.withColumn("_tombstone", F.col("value").isNull())
         .withColumn("_value_text", value_text)
         .withColumn("_encoding", encoding)
         .withColumn("_key_text", key_text)
@@ -127,18 +134,24 @@ def parse_envelopes(kafka_df: DataFrame, job_run_id: str = None):
     )
     error_class, error = _error_of(F.col("_env"), utf8, F.col("_value_text"))
     replay_count = F.coalesce(_header_number(HEADER_REPLAY_COUNT, "int"), F.lit(0))
-    staged = (
+    return (
         staged.withColumn("_error_class", error_class)
         .withColumn("_error", error)
         .withColumn("replay_count", replay_count)
         .withColumn("origin_topic", _header(HEADER_ORIGIN_TOPIC))
         .withColumn("origin_partition", _header_number(HEADER_ORIGIN_PARTITION, "int"))
         .withColumn("origin_offset", _header_number(HEADER_ORIGIN_OFFSET, "long"))
+        .withColumn("_source_table", _source_table(F.col("_env")))
+        .drop("key", "value", "headers")
     )
 
+
+def split_envelopes(staged: DataFrame, job_run_id: str = None):
+    """stage_envelopes' output -> (bronze rows, DLQ records). Tombstones are in neither."""
     env = F.col("_env")
+    staged = staged.where(~F.col("_tombstone"))
     good = staged.where(F.col("_error_class").isNull()).select(
-        _source_table(env).alias("source_table"),
+        F.col("_source_table").alias("source_table"),
         env["op"].alias("operation"),
         F.col("_key_text").alias("key"),
         F.when(env["before"] != "null", env["before"]).alias("before"),
@@ -169,3 +182,8 @@ def parse_envelopes(kafka_df: DataFrame, job_run_id: str = None):
         "replay_count", "origin_topic", "origin_partition", "origin_offset",
     )
     return good, bad
+
+
+def parse_envelopes(kafka_df: DataFrame, job_run_id: str = None):
+    """Split Kafka records into (bronze rows, DLQ records). Tombstones (null value) are dropped."""
+    return split_envelopes(stage_envelopes(kafka_df), job_run_id)

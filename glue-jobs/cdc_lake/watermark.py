@@ -18,11 +18,12 @@ from contextlib import contextmanager
 WATERMARK_PROPERTY = "cdc.watermark"
 
 
-def current_lineage(spark, table):
+def current_lineage(spark, table, key=WATERMARK_PROPERTY):
     """The snapshots of `table` (full name) from the current one back to the first: Rows of
-    (snapshot_id, parent_id, committed_at, wm), wm being the watermark a snapshot carries or None."""
+    (snapshot_id, parent_id, committed_at, wm), wm being the summary's `key` (default the watermark)
+    a snapshot carries, or None."""
     rows = spark.sql(f"""
-        SELECT h.snapshot_id, h.parent_id, s.committed_at, s.summary['{WATERMARK_PROPERTY}'] AS wm
+        SELECT h.snapshot_id, h.parent_id, s.committed_at, s.summary['{key}'] AS wm
         FROM {table}.history h JOIN {table}.snapshots s ON s.snapshot_id = h.snapshot_id
         WHERE h.is_current_ancestor
     """).collect()

@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlparse
 
-from cdc_lake.bronze import ensure_bronze_table, ingest_batch
+from cdc_lake.bronze import CommittedOffsets, ensure_bronze_table, ingest_batch
 from conftest import envelope, kafka_record
 from scd2_helpers import user
 
@@ -70,3 +70,37 @@ def test_a_table_outside_the_catalog_goes_to_the_dlq_and_the_batch_still_commits
     dead = {r["offset"]: (r["error_class"], r["error"]) for r in _dlq_lines(result["dlq_files"])}
     assert dead == {2: ("UNKNOWN_TABLE", "source table users\\ is not in the pipeline catalog"),
                     3: ("UNKNOWN_TABLE", "source table accounts is not in the pipeline catalog")}
+
+
+def _summary_offsets(lake):
+    rows = lake.sql(f"SELECT summary['cdc.kafka-offsets'] AS o FROM {BRONZE}.snapshots ORDER BY committed_at").collect()
+    return [json.loads(r.o) if r.o else None for r in rows]
+
+
+def test_new_batches_append_and_each_commit_records_the_offsets_bronze_holds(lake, kafka_df, storage_root):
+    ensure_bronze_table(lake)
+    committed = CommittedOffsets(lake, BRONZE)
+    ingest_batch(lake, batch(kafka_df, [1, 2, 3]), 0, storage_root, "run-1", BRONZE, committed)
+    ingest_batch(lake, batch(kafka_df, [4, 5]), 1, storage_root, "run-1", BRONZE, committed)
+    assert [r.kafka_offset for r in lake.sql(f"SELECT kafka_offset FROM {BRONZE} ORDER BY 1").collect()] == [1, 2, 3, 4, 5]
+    assert _summary_offsets(lake)[-1] == {"cdc.db.users": {"0": 6}}
+
+
+def test_a_batch_redone_by_a_new_run_or_a_restarted_checkpoint_does_not_duplicate_bronze(lake, kafka_df, storage_root):
+    ensure_bronze_table(lake)
+    ingest_batch(lake, batch(kafka_df, [1, 2, 3]), 0, storage_root, "run-1", BRONZE, CommittedOffsets(lake, BRONZE))
+    # a new run (its offsets read from the summary) redoes the batch, then overlaps it, then starts over
+    again = CommittedOffsets(lake, BRONZE)
+    ingest_batch(lake, batch(kafka_df, [1, 2, 3]), 0, storage_root, "run-2", BRONZE, again)
+    ingest_batch(lake, batch(kafka_df, [3, 4]), 1, storage_root, "run-2", BRONZE, again)
+    ingest_batch(lake, batch(kafka_df, [1, 2, 5]), 0, storage_root, "run-3", BRONZE, CommittedOffsets(lake, BRONZE))
+    assert [r.kafka_offset for r in lake.sql(f"SELECT kafka_offset FROM {BRONZE} ORDER BY 1").collect()] == [1, 2, 3, 4, 5]
+    assert {r.operation for r in lake.sql(f"SELECT operation FROM {BRONZE}.snapshots").collect()} == {"append"}
+
+
+def test_a_table_written_before_the_offsets_were_recorded_is_read_once_for_them(lake, kafka_df, storage_root):
+    ensure_bronze_table(lake)
+    ingest_batch(lake, batch(kafka_df, [1, 2, 3]), 0, storage_root, "run-1")  # no offsets in its summary
+    ingest_batch(lake, batch(kafka_df, [2, 3, 4]), 1, storage_root, "run-2", BRONZE, CommittedOffsets(lake, BRONZE))
+    assert [r.kafka_offset for r in lake.sql(f"SELECT kafka_offset FROM {BRONZE} ORDER BY 1").collect()] == [1, 2, 3, 4]
+    assert _summary_offsets(lake)[-1] == {"cdc.db.users": {"0": 5}}

@@ -29,15 +29,18 @@ export function formatBytes(bytes: number | null | undefined): string {
 
 /** A spinner on a TTY; silent under --json or when output is piped. ora loads only when shown. */
 export interface Progress {
+  /** Whether anyone sees it (a TTY, no --json): work done only to show progress can be skipped when not. */
+  readonly live: boolean
   update(text: string): void
   stop(finalText?: string): void
 }
 
 export async function startProgress(text: string, enabled: boolean): Promise<Progress> {
-  if (!enabled || !process.stderr.isTTY) return {update: () => undefined, stop: () => undefined}
+  if (!enabled || !process.stderr.isTTY) return {live: false, update: () => undefined, stop: () => undefined}
   const {default: ora} = await import('ora')
   const spinner = ora({text, stream: process.stderr}).start()
   return {
+    live: true,
     update: (t) => void (spinner.text = t),
     stop: (t) => (t ? spinner.succeed(t) : spinner.stop()),
   }

@@ -63,8 +63,8 @@ run "job_defaults_are_the_provided_values_and_aws_defaults_only" {
   }
 
   assert {
-    condition     = jsonencode(output.glue_jobs["kafka-to-bronze"].default_arguments) == jsonencode({ "--storage-root" = "s3://cdcctl-dev-lake-123456789012", "--catalog" = "glue", "--bootstrap-servers" = "kafka.cdc.internal:9092", "--trigger" = "continuous" })
-    error_message = "kafka-to-bronze gets the brokers (provided) and --trigger continuous (its aws default), nothing else"
+    condition     = jsonencode(output.glue_jobs["kafka-to-bronze"].default_arguments) == jsonencode({ "--storage-root" = "s3://cdcctl-dev-lake-123456789012", "--catalog" = "glue", "--bootstrap-servers" = "kafka.cdc.internal:9092", "--trigger" = "continuous", "--max-offsets-per-trigger" = "1000000" })
+    error_message = "kafka-to-bronze gets the brokers (provided), --trigger continuous and --max-offsets-per-trigger 1000000 (its aws defaults), nothing else"
   }
 
   # Filled in per run (job-run-id, rules) or plain defaults the scripts keep (label, starting-offsets, retain-days).

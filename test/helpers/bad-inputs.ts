@@ -85,7 +85,7 @@ export const BAD_INPUTS: BadInput[] = [
   {args: ['local', 'up', 'no-such-component']},
   {args: ['deploy']},
   {args: ['notify', '--status', 'maybe', '--message', 'x']},
-  {args: ['load', '--rate', '0']},
+  {args: ['load', '--hot', '2']},
   {args: ['load', '--duration', 'forever']},
 ]
 

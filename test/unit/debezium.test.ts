@@ -56,4 +56,10 @@ describe('Debezium connector config', () => {
   it('rejects slot names Postgres or the pipeline would not accept', () => {
     for (const bad of ['Bad-Slot', 'dbz-x', 'slot_1', `dbz_${'a'.repeat(60)}`]) expect(bad).to.not.match(SLOT_NAME)
   })
+
+  it('batches for throughput with a queue bounded in records and in bytes', () => {
+    expect(Number(config['max.queue.size'])).to.be.greaterThan(Number(config['max.batch.size']))
+    expect(Number(config['max.queue.size.in.bytes'])).to.be.greaterThan(0)
+    expect(config['producer.override.compression.type']).to.equal('lz4')
+  })
 })

@@ -38,4 +38,21 @@ describe('the seeded workload', () => {
       for (const s of transaction(rng, pools, 't', () => i, 3)) if (s.op === 'delete') expect(s.table).to.equal('orders')
     }
   })
+
+  it('with a bulk shape, updates many distinct rows in one statement, most of them hot when asked', () => {
+    const rng = seeded(5)
+    const pools = new Pools()
+    for (let id = 1; id <= 10_000; id++) pools.users.push(id), pools.products.push(id), pools.orders.push(id)
+    let counter = 0
+    const bulk = []
+    for (let i = 0; i < 200; i++) bulk.push(...transaction(rng, pools, 't', () => ++counter, 3, {rowsPerUpdate: 100, hot: 0.9}).filter((s) => Array.isArray(s.params[0])))
+    expect(bulk.length).to.be.greaterThan(50)
+    for (const s of bulk) {
+      const ids = s.params[0] as number[]
+      expect(new Set(ids).size).to.equal(ids.length)
+      expect(ids.length).to.be.within(90, 100)
+    }
+    const ids = bulk.flatMap((s) => s.params[0] as number[])
+    expect(ids.filter((id) => id > 9_900).length / ids.length).to.be.greaterThan(0.5)
+  })
 })

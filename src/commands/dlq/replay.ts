@@ -53,7 +53,8 @@ export default class DlqReplay extends BaseCommand<typeof DlqReplay, DlqReplayRe
     const result = await replay(dlq, target.kafkaBrokers(), {
       ...options,
       dryRun: this.flags['dry-run'],
-      onProgress: (p) => progress.update(`sent ${p.sent}/${p.total} at ${Math.round(p.perSecond)}/s${p.etaSec === null ? '' : `, ETA ${p.etaSec}s`}`),
+      // only a visible spinner needs the total up front (a counting pass over the DLQ)
+      onProgress: progress.live ? (p) => progress.update(`sent ${p.sent}/${p.total} at ${Math.round(p.perSecond)}/s${p.etaSec === null ? '' : `, ETA ${p.etaSec}s`}`) : undefined,
     })
     progress.stop()
     if (result.alreadyReplayed > 0) this.warn(`${result.alreadyReplayed} record(s) of ${options.fromFile} were replayed by an earlier run and were not sent again`)

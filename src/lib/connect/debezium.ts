@@ -46,6 +46,17 @@ export function buildConnectorConfig(profile: Profile, database: Record<string, 
     'signal.enabled.channels': 'source',
     'signal.data.collection': signalTable(),
     'incremental.snapshot.chunk.size': '1024',
+    // Throughput (bench/RESULTS.md, "Postgres -> Kafka"): bigger batches from the streaming thread,
+    // which is the bottleneck, and a queue that holds several of them but stays bounded in bytes.
+    'max.batch.size': '8192',
+    'max.queue.size': '32768',
+    'max.queue.size.in.bytes': String(128 * 1024 * 1024),
+    'poll.interval.ms': '50',
+    // The connector's own producer (Connect allows client overrides by default since Kafka 3.0), so
+    // the ECS worker and the local one send alike: fuller batches, compressed.
+    'producer.override.linger.ms': '20',
+    'producer.override.batch.size': String(512 * 1024),
+    'producer.override.compression.type': 'lz4',
     'topic.creation.default.partitions': String(profile.kafka.partitions),
     'topic.creation.default.replication.factor': String(profile.kafka.replicationFactor),
     transforms: 'route',

@@ -4,12 +4,19 @@ import {basename, resolve} from 'node:path'
 import {createInterface} from 'node:readline'
 
 import {CdcError, firstLine, usageError} from '../errors'
-import {kafkaClient, unreachable, withAdmin} from '../kafka'
+import {kafkaClient, unreachable} from '../kafka'
 import {readRange} from '../kafka-range'
 import {sleep} from '../poll'
 import {checkKey} from '../storage'
 import {type DlqFilter, type DlqRecord, decode, matches, origin, originId} from './record'
 import {ACTIVE_PREFIX, type DlqStore, type Ledger, type Located, type Warn} from './store'
+
+/**
+ * Records per acknowledged batch: each batch costs an intent, a send and a ledger chunk per DLQ file
+ * (each object written and fsynced), so bigger batches amortise them; 5,000 records of a DLQ line's
+ * size stay a few MiB in memory (bench/RESULTS.md, "DLQ replay").
+ */
+export const REPLAY_BATCH = 5000
 
 export const HEADERS = {
   originTopic: 'cdc.origin.topic',
@@ -228,29 +235,31 @@ export async function replay(dlq: DlqStore, brokers: string[], options: ReplayOp
   }
 
   result.recovered = await recover(dlq, brokers, warn)
-  // A counting pass first, so progress can show an ETA; both passes stream.
-  for await (const _item of selection(dlq, options, {n: 0})) result.selected++
+  // A counting pass first when progress is shown, so it can give an ETA; both passes stream.
+  if (options.onProgress) for await (const _item of selection(dlq, options, {n: 0})) result.selected++
 
-  const producer = (await kafkaClient(brokers, 'cdcctl-dlq-replay')).producer({idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false})
+  const kafka = await kafkaClient(brokers, 'cdcctl-dlq-replay')
+  const producer = kafka.producer({idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false})
+  // One admin connection for the run's intents (each batch records where its topics ended before the send).
+  const admin = kafka.admin()
   try {
     await producer.connect()
+    await admin.connect()
   } catch (error) {
+    await producer.disconnect().catch(() => undefined)
     throw unreachable(brokers, error)
   }
   const touched = new Set<string>()
   const started = Date.now()
-  const batchSize = Math.max(1, Math.min(options.batchSize ?? 1000, options.rate ?? Number.POSITIVE_INFINITY))
+  const batchSize = Math.max(1, Math.min(options.batchSize ?? REPLAY_BATCH, options.rate ?? Number.POSITIVE_INFINITY))
   let seq = 0
   let batch: Item[] = []
 
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return
     const topics = [...new Set(batch.map((i) => i.topic))]
-    const start = await withAdmin(brokers, async (admin) => {
-      const out: Intent['start'] = {}
-      for (const t of topics) out[t] = Object.fromEntries((await admin.fetchTopicOffsets(t)).map((o) => [String(o.partition), o.high]))
-      return out
-    })
+    const start: Intent['start'] = {}
+    for (const t of topics) start[t] = Object.fromEntries((await admin.fetchTopicOffsets(t)).map((o) => [String(o.partition), o.high]))
     const intentKey = await dlq.writeIntent(runId, seq, {run: runId, seq, items: batch.map((i) => ({file: i.file, line: i.line, id: originId(i.record)})), start} satisfies Intent)
     try {
       await producer.sendBatch({
@@ -300,14 +309,17 @@ export async function replay(dlq: DlqStore, brokers: string[], options: ReplayOp
     options.onProgress?.({sent: result.sent, total: result.selected, perSecond, etaSec: perSecond > 0 ? Math.round((result.selected - result.sent) / perSecond) : null})
   }
 
+  const counted = options.onProgress !== undefined
   try {
     for await (const item of selection(dlq, options, skipped, already)) {
+      if (!counted) result.selected++
       batch.push(item)
       if (batch.length >= batchSize) await flush()
     }
     await flush()
   } finally {
     await producer.disconnect().catch(() => undefined)
+    await admin.disconnect().catch(() => undefined)
   }
   result.skippedExhausted = skipped.n
   result.alreadyReplayed = already.n

@@ -27,9 +27,11 @@ interface RunRecord {
  */
 export class LocalJobRunner implements JobRunner {
   private readonly dir: string
+  private readonly sparkCacheDir: string
 
   constructor(stateDir: string, private readonly store: ObjectStore, private readonly provided: Partial<Record<Provided, string>>) {
     this.dir = join(stateDir, 'jobs')
+    this.sparkCacheDir = join(stateDir, 'spark')
   }
 
   private paths(runId: string): {record: string; log: string; exit: string; stopped: string} {
@@ -40,15 +42,16 @@ export class LocalJobRunner implements JobRunner {
   async start(job: JobName, args: Record<string, string>): Promise<JobRun> {
     const runId = `${job}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`
     const fullArgs = argumentsFor(job, 'local', {...this.provided, run_id: runId}, args)
-    const {cmd, argv, env} = sparkSubmitCommand(jobSpec(job).script, fullArgs)
+    const {cmd, argv, env, archive} = sparkSubmitCommand(jobSpec(job).script, fullArgs, this.sparkCacheDir, runId)
     mkdirSync(this.dir, {recursive: true})
     const p = this.paths(runId)
     const fd = openSync(p.log, 'a')
-    // The status file appears only once spark-submit has exited, whoever is waiting by then.
-    const child = spawn('bash', ['-c', '"$@"; echo $? > "$CDC_EXIT_FILE"', 'job', cmd, ...argv], {
+    // The status file appears only once spark-submit has exited, whoever is waiting by then; a
+    // class-data archive the run wrote at exit is moved where the next runs read it (first one wins).
+    const child = spawn('bash', ['-c', '"$@"; s=$?; if [ "$s" = 0 ] && [ -s "$CDC_CDS_TMP" ]; then mv -n "$CDC_CDS_TMP" "$CDC_CDS_FINAL"; fi; rm -f "$CDC_CDS_TMP"; echo $s > "$CDC_EXIT_FILE"', 'job', cmd, ...argv], {
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: {...env, CDC_EXIT_FILE: p.exit},
+      env: {...env, CDC_EXIT_FILE: p.exit, CDC_CDS_TMP: archive?.tmp ?? '', CDC_CDS_FINAL: archive?.final ?? ''},
     })
     closeSync(fd)
     child.unref()

@@ -4,15 +4,21 @@ import {CdcError, firstLine} from '../errors'
 import {poll, sleep} from '../poll'
 import {connectPostgres} from '../postgres'
 import type {DbCredentials} from '../targets/types'
-import {Pools, seeded, transaction} from './workload'
+import {Pools, seeded, type Shape, transaction} from './workload'
 
 export interface LoadOptions {
   seed: number
   durationSec: number
-  /** Transactions per second (at most). */
+  /** Transactions per second (at most); 0: as fast as the database takes them. */
   rate: number
   /** Statements per transaction: 1 to this many. */
   maxRows: number
+  /** Rows one update statement changes, and the share of them on hot keys (default 1 and 0). */
+  shape?: Shape
+  /** Stop once this many row changes are committed. */
+  maxChanges?: number
+  /** Ids per table the workload starts from: the newest this many (default 500). */
+  poolSize?: number
   /** Stop early when this resolves (a signal, a test). */
   stop?: Promise<void>
   /** How long to keep reconnecting when the database goes away (a restart) before giving up. */
@@ -46,10 +52,11 @@ async function connect(db: DbCredentials): Promise<Client> {
 }
 
 /** Rows the workload may update at the start: a sample of what is there. */
-async function fillPools(client: Client, pools: Pools): Promise<void> {
+async function fillPools(client: Client, pools: Pools, size: number): Promise<void> {
   for (const table of ['users', 'products', 'orders'] as const) {
-    const res = await client.query<{id: string}>(`SELECT id FROM public.${table} ORDER BY id DESC LIMIT 500`)
-    pools[table].push(...res.rows.map((r) => Number(r.id)))
+    const res = await client.query<{id: string}>(`SELECT id FROM public.${table} ORDER BY id DESC LIMIT $1`, [size])
+    // oldest first: the newest ids are the hot end of a pool
+    pools[table].push(...res.rows.map((r) => Number(r.id)).reverse())
   }
   const refs = await client.query<{user_id: string; product_id: string}>('SELECT DISTINCT user_id, product_id FROM public.orders')
   for (const r of refs.rows) {
@@ -89,9 +96,10 @@ export async function runLoad(db: DbCredentials, options: LoadOptions): Promise<
   }
   const started = Date.now()
   try {
-    await fillPools(client, pools)
-    for (let i = 0; !stopped && Date.now() - started < options.durationSec * 1000; i++) {
-      const statements = transaction(rng, pools, tag, n, options.maxRows)
+    await fillPools(client, pools, options.poolSize ?? 500)
+    const more = (): boolean => options.maxChanges === undefined || result.changes < options.maxChanges
+    for (let i = 0; !stopped && more() && Date.now() - started < options.durationSec * 1000; i++) {
+      const statements = transaction(rng, pools, tag, n, options.maxRows, options.shape)
       const made: Counts = {}
       const inserted: {table: string; id: number}[] = []
       let committing = false
@@ -126,7 +134,7 @@ export async function runLoad(db: DbCredentials, options: LoadOptions): Promise<
         }
       }
       if (i % 50 === 0) options.onProgress?.(result)
-      const ahead = (i + 1) / options.rate - (Date.now() - started) / 1000
+      const ahead = options.rate > 0 ? (i + 1) / options.rate - (Date.now() - started) / 1000 : 0
       if (ahead > 0) await sleep(ahead * 1000)
     }
   } finally {

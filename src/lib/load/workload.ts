@@ -44,6 +44,18 @@ export class Pools {
     return pool.length === 0 ? undefined : pool[Math.floor(rng() * pool.length)]
   }
 
+  /** `count` distinct ids of a table for one multi-row update: with `hot` (0..1) that share of them from the hot end, the newest 1% of the pool. */
+  pickMany(rng: Rng, table: 'orders' | 'products' | 'users', count: number, hot: number): number[] {
+    const pool = this[table]
+    const out = new Set<number>()
+    const hotSize = Math.max(1, Math.ceil(pool.length / 100))
+    for (let tries = 0; out.size < count && tries < count * 3 && pool.length > 0; tries++) {
+      const fromHot = rng() < hot
+      out.add(fromHot ? pool[pool.length - 1 - Math.floor(rng() * hotSize)] : pool[Math.floor(rng() * pool.length)])
+    }
+    return [...out]
+  }
+
   /** A row nothing refers to, taken out of its pool (it is about to be deleted). */
   takeUnreferenced(rng: Rng, table: 'orders' | 'products' | 'users'): number | undefined {
     const pool = this[table]
@@ -58,11 +70,40 @@ export class Pools {
 const choose = <T>(rng: Rng, items: T[]): T => items[Math.floor(rng() * items.length)]
 const money = (rng: Rng, max: number): string => (Math.round(rng() * max * 100) / 100 + 1).toFixed(2)
 
+/** How a transaction's updates pick their rows: each update statement changes `rowsPerUpdate` rows, `hot` (0..1) of them among the newest 1% of a table's ids. */
+export interface Shape {
+  rowsPerUpdate: number
+  hot: number
+}
+
+const SINGLE: Shape = {rowsPerUpdate: 1, hot: 0}
+
+/**
+ * Updates of many rows in one statement (a batch job's shape): every row changes, so each is one
+ * change event; `id = ANY($1)` keeps the statement's text fixed whatever the rows.
+ */
+function bulkUpdate(rng: Rng, pools: Pools, shape: Shape, n: () => number): Statement | undefined {
+  const r = rng()
+  const table = r < 0.3 ? 'users' : r < 0.5 ? 'products' : 'orders'
+  const ids = pools.pickMany(rng, table, shape.rowsPerUpdate, shape.hot)
+  if (ids.length === 0) return undefined
+  if (table === 'users') return {table, op: 'update', sql: 'UPDATE public.users SET full_name = $2 || id, country = $3, updated_at = now() WHERE id = ANY($1::bigint[])', params: [ids, `Load User ${n()}-`, choose(rng, COUNTRIES)]}
+  if (table === 'products') return {table, op: 'update', sql: 'UPDATE public.products SET price = $2, status = $3, updated_at = now() WHERE id = ANY($1::bigint[])', params: [ids, money(rng, 400), choose(rng, PRODUCT_STATUS)]}
+  return {table, op: 'update', sql: 'UPDATE public.orders SET status = $2, quantity = quantity % 5 + 1, updated_at = now() WHERE id = ANY($1::bigint[])', params: [ids, choose(rng, ORDER_STATUS)]}
+}
+
 /** One transaction: 1..maxRows statements. `n` numbers the workload's rows, for unique e-mails. */
-export function transaction(rng: Rng, pools: Pools, tag: string, n: () => number, maxRows: number): Statement[] {
+export function transaction(rng: Rng, pools: Pools, tag: string, n: () => number, maxRows: number, shape: Shape = SINGLE): Statement[] {
   const out: Statement[] = []
   const rows = 1 + Math.floor(rng() * maxRows)
   for (let i = 0; i < rows; i++) {
+    if (shape.rowsPerUpdate > 1 && rng() < 0.5) {
+      const bulk = bulkUpdate(rng, pools, shape, n)
+      if (bulk) {
+        out.push(bulk)
+        continue
+      }
+    }
     const r = rng()
     const user = pools.pick(rng, 'users')
     const product = pools.pick(rng, 'products')
@@ -77,7 +118,8 @@ export function transaction(rng: Rng, pools: Pools, tag: string, n: () => number
       pools.referenced.add(`products:${product}`)
       out.push({table: 'orders', op: 'insert', returnsId: true, sql: `INSERT INTO public.orders (user_id, product_id, quantity, total_amount, status, order_date) VALUES ($1, $2, $3, $4, $5, now() - make_interval(days => $6::int)) RETURNING id`, params: [user, product, quantity, money(rng, 300 * quantity), choose(rng, ORDER_STATUS), Math.floor(rng() * 30)]})
     } else if (r < 0.6) {
-      out.push({table: 'users', op: 'update', sql: 'UPDATE public.users SET full_name = $2, country = $3, updated_at = now() WHERE id = $1', params: [user, `Load User ${n()}`, choose(rng, COUNTRIES)]})
+      const hotUser = shape.hot > 0 && rng() < shape.hot ? pools.pickMany(rng, 'users', 1, 1)[0] : user
+      out.push({table: 'users', op: 'update', sql: 'UPDATE public.users SET full_name = $2, country = $3, updated_at = now() WHERE id = $1', params: [hotUser, `Load User ${n()}`, choose(rng, COUNTRIES)]})
     } else if (r < 0.72) {
       out.push({table: 'products', op: 'update', sql: 'UPDATE public.products SET price = $2, status = $3, updated_at = now() WHERE id = $1', params: [product, money(rng, 400), choose(rng, PRODUCT_STATUS)]})
     } else if (r < 0.9) {

@@ -72,8 +72,8 @@ variable "connect_group_id" {
 
 variable "cpu" {
   type        = number
-  description = "Fargate CPU units of a Connect task."
-  default     = 1024
+  description = "Fargate CPU units of a Connect task. Two vCPUs: Debezium's streaming thread and the task thread that converts and sends are both busy under load (bench/RESULTS.md)."
+  default     = 2048
 
   validation {
     condition     = contains([256, 512, 1024, 2048, 4096], var.cpu)
@@ -83,8 +83,8 @@ variable "cpu" {
 
 variable "memory" {
   type        = number
-  description = "Fargate memory (MiB) of a Connect task."
-  default     = 2048
+  description = "Fargate memory (MiB) of a Connect task (4096 is the least Fargate pairs with 2 vCPUs)."
+  default     = 4096
 
   validation {
     condition     = var.memory >= 1024

@@ -1,0 +1,25 @@
+"""Where a local job's start-up goes: the Python interpreter, pyspark's import, the JVM and the
+SparkSession with Iceberg's catalog (build_session, as every job builds it), and a first query.
+Run under spark-submit exactly as `cdcctl job run` runs a job (bench/lib/startup.ts does); prints
+one JSON line of seconds since the spark-submit command started (CDC_BENCH_T0, epoch seconds).
+"""
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+T0 = float(os.environ.get("CDC_BENCH_T0", time.time()))
+marks = {"python": time.time() - T0}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "glue-jobs"))
+import pyspark  # noqa: E402,F401
+marks["pyspark_import"] = time.time() - T0
+from cdc_lake.session import build_session, warehouse_for  # noqa: E402
+
+extra = {"spark.jars": ""} if os.environ.get("CDC_BENCH_CLASSPATH_JARS") else None
+spark = build_session("bench_startup", warehouse_for(sys.argv[1]), "local", extra_conf=extra)
+marks["session"] = time.time() - T0
+spark.sql("SELECT 1").collect()
+marks["first_query"] = time.time() - T0
+spark.stop()
+print(json.dumps({k: round(v, 2) for k, v in marks.items()}), flush=True)
