@@ -19,12 +19,23 @@ def _hadoop_file(spark, path):
     return hpath, hpath.getFileSystem(spark._jsc.hadoopConfiguration())
 
 
+def _batch_ids(spark, checkpoint, log):
+    """The batch ids in the checkpoint's offsets or commits log, ascending."""
+    path, fs = _hadoop_file(spark, f"{checkpoint}/{log}")
+    if not fs.exists(path):
+        return []
+    return sorted(int(s.getPath().getName()) for s in fs.listStatus(path) if s.getPath().getName().isdigit())
+
+
+def uncommitted_batch(spark, checkpoint):
+    """The batch the checkpoint planned and never committed (its run ended mid-batch), or None."""
+    planned, done = _batch_ids(spark, checkpoint, "offsets"), _batch_ids(spark, checkpoint, "commits")
+    return planned[-1] if planned and (not done or planned[-1] > done[-1]) else None
+
+
 def checkpoint_offsets(spark, checkpoint):
     """{topic: {partition: offset}} the next micro-batch starts from; None before the first commit."""
-    commits, fs = _hadoop_file(spark, f"{checkpoint}/commits")
-    if not fs.exists(commits):
-        return None
-    done = sorted(int(s.getPath().getName()) for s in fs.listStatus(commits) if s.getPath().getName().isdigit())
+    done = _batch_ids(spark, checkpoint, "commits")
     if not done:
         return None
     path, fs = _hadoop_file(spark, f"{checkpoint}/offsets/{done[-1]}")

@@ -39,8 +39,19 @@ describe('job run on the aws target (Glue API of a moto server)', function () {
   })
 
   it('--no-wait returns the started run at once', async () => {
-    const run = json<RunJson>(await cdcctl(['job', 'run', 'bronze-to-silver', '--profile', 'aws', '--no-wait', '--json'], {cwd, env: moto.env}))
-    expect(run.result.runId).to.not.equal('')
+    // moto's job runs advance a state on every read; here one stays RUNNING (its state manager's manual model)
+    const transition = (path: string, body: object) => fetch(`${moto.url}/moto-api/state-manager/${path}`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({model_name: 'glue::job_run', ...body})})
+    await transition('set-transition', {transition: {progression: 'manual', times: 1000}})
+    try {
+      const run = json<RunJson>(await cdcctl(['job', 'run', 'bronze-to-silver', '--profile', 'aws', '--no-wait', '--json'], {cwd, env: moto.env}))
+      expect(run.result.runId).to.not.equal('')
+      // Glue allows one run of a job at a time (max_concurrent_runs = 1): a second start is said plainly
+      const again = await cdcctl(['job', 'run', 'bronze-to-silver', '--profile', 'aws', '--no-wait', '--json'], {cwd, env: moto.env})
+      expect(again.code).to.equal(1)
+      expect(json<{code: string}>(again).code).to.equal('JOB_ALREADY_RUNNING')
+    } finally {
+      await transition('unset-transition', {})
+    }
   })
 
   it('a job Glue does not know is a one-line error naming it', async () => {

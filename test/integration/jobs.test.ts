@@ -33,6 +33,13 @@ describe('job stop and labels on the local target (spark-submit)', function () {
     expect(started.args.label).to.equal(label)
     await poll(async () => json<{result: Run}>(await cdcctl(['job', 'status', streaming, started.runId, '--json'])).result.state, (s) => s === 'RUNNING', {timeoutMs: 60_000, intervalMs: 1000, onTimeout: (s) => new Error(`run is ${s}`)})
 
+    // a second run on the same checkpoint is refused before anything starts, naming the running one
+    const second = await cdcctl(['job', 'run', streaming, '--no-wait', '--json'])
+    expect(second.code).to.equal(1)
+    expect(json<{code: string; message: string}>(second)).to.include({code: 'JOB_ALREADY_RUNNING'})
+    expect(json<{message: string}>(second).message).to.contain(started.runId)
+    expect(json<{result: {runs: Run[]}}>(await cdcctl(['job', 'list', streaming, '--json'])).result.runs.filter((r) => r.state === 'RUNNING').map((r) => r.runId)).to.deep.equal([started.runId])
+
     expect(json<{result: {runs: Run[]}}>(await cdcctl(['job', 'stop', '--label', 'some-other-label', '--json'])).result.runs).to.deep.equal([])
     const stopped = json<{result: {runs: Run[]}}>(await cdcctl(['job', 'stop', '--label', label, '--json'])).result.runs
     expect(stopped.map((r) => r.runId)).to.deep.equal([started.runId])

@@ -2,7 +2,7 @@ import type {Profile} from '../config'
 import {CdcError, firstLine} from '../errors'
 import type {ObjectStore} from '../storage'
 import {checkRunId, readSummary} from './summary'
-import {type JobName, type JobRun, type JobRunner, type RunState} from './types'
+import {alreadyRunning, type JobName, type JobRun, type JobRunner, type RunState} from './types'
 
 /**
  * AWS target: the same scripts as Glue jobs, run with StartJobRun and followed with GetJobRun. What the
@@ -26,6 +26,7 @@ export class GlueJobRunner implements JobRunner {
     const {glue, client} = await this.client()
     const name = this.jobName(job)
     const res = await client.send(new glue.StartJobRunCommand({JobName: name, Arguments: Object.fromEntries(Object.entries(args).map(([k, v]) => [`--${k}`, v]))})).catch((error: Error) => {
+      if (error.name === 'ConcurrentRunsExceededException') throw alreadyRunning(job)
       throw new CdcError(`Glue could not start job ${name}: ${firstLine(error.message)}`, {
         code: error.name === 'EntityNotFoundException' ? 'JOB_NOT_FOUND' : 'GLUE_ERROR',
         actions: ['cdcctl deploy --profile ' + this.profile.name, 'check glue.jobNames in the profile'],

@@ -4,12 +4,12 @@ import {join} from 'node:path'
 
 import {jobSpec, type Provided} from '../catalog'
 import {CdcError} from '../errors'
-import {pidAlive} from '../local/process'
+import {groupAlive, pidAlive} from '../local/process'
 import {sparkSubmitCommand} from '../spark'
 import type {ObjectStore} from '../storage'
 import {argumentsFor} from './arguments'
 import {checkRunId, readSummary} from './summary'
-import type {JobName, JobRun, JobRunner, RunState} from './types'
+import {alreadyRunning, type JobName, type JobRun, type JobRunner, type RunState} from './types'
 
 interface RunRecord {
   runId: string
@@ -40,6 +40,8 @@ export class LocalJobRunner implements JobRunner {
   }
 
   async start(job: JobName, args: Record<string, string>): Promise<JobRun> {
+    const live = (await this.list(job, Number.MAX_SAFE_INTEGER)).find((r) => r.state === 'RUNNING' || r.state === 'STOPPING')
+    if (live) throw alreadyRunning(job, live.runId)
     const runId = `${job}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`
     const fullArgs = argumentsFor(job, 'local', {...this.provided, run_id: runId}, args)
     const {cmd, argv, env, archive} = sparkSubmitCommand(jobSpec(job).script, fullArgs, this.sparkCacheDir, runId)
@@ -71,7 +73,9 @@ export class LocalJobRunner implements JobRunner {
     const p = this.paths(runId)
     const exited = existsSync(p.exit)
     const code = exited ? Number.parseInt(readFileSync(p.exit, 'utf8'), 10) : null
-    const alive = !exited && pidAlive(record.pid)
+    // the wrapper leads the run's process group; spark-submit's JVM can outlive it (a stop's shutdown
+    // hooks), and a run is not over, nor its checkpoint free, until the whole group is gone
+    const alive = !exited && (pidAlive(record.pid) || groupAlive(record.pid))
     const stopped = existsSync(p.stopped)
     let state: RunState = exited ? (code === 0 ? 'SUCCEEDED' : 'FAILED') : alive ? 'RUNNING' : 'FAILED'
     if (stopped && state !== 'SUCCEEDED') state = alive ? 'STOPPING' : 'STOPPED'

@@ -1,4 +1,5 @@
 import {jobNames} from '../catalog'
+import {CdcError} from '../errors'
 
 /** A job of the pipeline catalog (pipeline.yaml `jobs`). */
 export type JobName = string
@@ -9,6 +10,18 @@ export const JOB_NAMES = (): string[] => jobNames()
 /** Glue's run states; the local runner maps a process to the same words. */
 export type RunState = 'FAILED' | 'RUNNING' | 'STARTING' | 'STOPPED' | 'STOPPING' | 'SUCCEEDED' | 'TIMEOUT'
 export const FINAL_STATES: RunState[] = ['FAILED', 'STOPPED', 'SUCCEEDED', 'TIMEOUT']
+
+/**
+ * One run of a job at a time on both targets (Glue's max_concurrent_runs is 1): two runs of the
+ * streaming job on one checkpoint fail each other, and two silver runs would race for a watermark.
+ */
+export function alreadyRunning(job: JobName, runId?: string): CdcError {
+  const run = runId ? ` (run ${runId})` : ''
+  return new CdcError(`${job} is already running${run}; a job runs one run at a time`, {
+    code: 'JOB_ALREADY_RUNNING',
+    actions: runId ? [`cdcctl job status ${job} ${runId}`, `cdcctl job stop ${job} ${runId}`] : [`cdcctl job list ${job}`, `cdcctl job stop ${job} <run id>`],
+  })
+}
 
 export interface JobRun {
   runId: string

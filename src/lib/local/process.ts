@@ -1,5 +1,5 @@
 import {spawn, spawnSync, type SpawnSyncOptions} from 'node:child_process'
-import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {dirname} from 'node:path'
 
@@ -42,6 +42,21 @@ export function pidAlive(pid: number, marker?: string): boolean {
   } catch {
     return false
   }
+}
+
+/** Some live (not zombie) process is in process group `pgid`: a leader may be gone while its children still run. */
+export function groupAlive(pgid: number): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(pgrp) === pgid && state !== 'Z') return true
+    } catch {
+      // the process ended while the list was read
+    }
+  }
+  return false
 }
 
 export function readPid(pidFile: string): number | undefined {

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from cdc_lake import catalog
 
 from ..conftest import (
     JOBS_DIR, LAKE_ROOT, REPO, TABLES, assert_scd2_invariants, cli, expected_derived, log_tail, norm, pg_rows,
@@ -38,7 +39,7 @@ NAMES = {
     8: "storage root unwritable during a bronze batch",
 }
 LAKE_DIR = Path(urlparse(LAKE_ROOT).path)
-CHECKPOINT = LAKE_DIR / "checkpoints" / "kafka_to_bronze"
+CHECKPOINT = LAKE_DIR / "checkpoints" / catalog.job_for_script("kafka_to_bronze.py")  # where the job keeps it
 RATE = int(os.environ.get("CDC_DRILL_RATE", "10"))
 OUTAGE_S = int(os.environ.get("CDC_DRILL_OUTAGE_S", "60"))
 STACK_OPS = Path(__file__).with_name("stack_ops.js")

@@ -61,8 +61,10 @@ def drill_3(d, ctx):
     run_id = cli("job", "run", BRONZE, "--no-wait", "--arg", "trigger=continuous", "--arg", "trigger-interval=3 seconds",
                  "--arg", "max-offsets-per-trigger=50")["result"]["runId"]
     commits = batch_ids("commits")
-    d.facts["in_flight_batch"] = wait_mid_batch(run_id, commits[-1] if commits else -1)
-    kill_tree(run_id)
+    try:
+        d.facts["in_flight_batch"] = wait_mid_batch(run_id, commits[-1] if commits else -1)
+    finally:  # the fault; and a run left behind by a failed wait would hold the checkpoint for the next ones
+        kill_tree(run_id)
     d.facts["killed_batch_committed"] = d.facts["in_flight_batch"] in batch_ids("commits")
     d.facts["killed_state"] = run_state(BRONZE, run_id).get("state")
     started = time.monotonic()
@@ -228,7 +230,11 @@ def drill_8(d, ctx):
     ctx["bronze_ran"] = True
     run_id = cli("job", "run", BRONZE, "--no-wait", "--arg", "max-offsets-per-trigger=50")["result"]["runId"]
     commits = batch_ids("commits")
-    d.facts["in_flight_batch"] = wait_mid_batch(run_id, commits[-1] if commits else -1)
+    try:
+        d.facts["in_flight_batch"] = wait_mid_batch(run_id, commits[-1] if commits else -1)
+    except BaseException:
+        kill_tree(run_id)  # not left to hold the checkpoint for the next runs
+        raise
     dirs = [str(p) for p in [LAKE_DIR, *LAKE_DIR.rglob("*")] if p.is_dir()]
     try:
         subprocess.run(["chattr", "+i", *dirs], check=True, capture_output=True)  # root ignores modes, not this
