@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (what `npm test` and CI run): bootstrap, build, lint, mocha unit tests,
 # mocha integration tests against the real local stack (started here, stopped at the end),
-# pytest suites, fault drills 1, 4 and 7, checkov over terraform/, and Terraform itself
+# pytest suites, fault drills 1, 3, 4 and 7, checkov over terraform/, and Terraform itself
 # (scripts/terraform-test.sh: fmt, init, validate, terraform test, the apply/re-plan/destroy cycle
 # against moto). Ends with one line: "N passed, N failed".
 set -uo pipefail
@@ -10,6 +10,9 @@ ROOT=$PWD
 out=$(mktemp -d)
 passed=0
 failed=0
+timings=()
+# Each suite's wall time, listed before the closing line (where the CI minutes go).
+timed() { local name=$1 t0=$SECONDS; shift; "$@"; local rc=$?; timings+=("$name $((SECONDS - t0))s"); return $rc; }
 
 # A gate (bootstrap, build, lint, checkov) adds a failure when it fails and nothing when it passes.
 gate() {
@@ -60,21 +63,22 @@ terraform_suite() {
 stop_stack() { node bin/run.js local down >/dev/null 2>&1 || true; }
 trap stop_stack EXIT
 
-if gate bootstrap bash scripts/bootstrap.sh; then
-  gate build npm run --silent build
-  gate lint npm run --silent lint
-  mocha_suite unit 'test/unit/**/*.test.ts'
-  gate "local stack up" node bin/run.js local up
-  mocha_suite integration 'test/integration/**/*.test.ts'
-  pytest_suite .venv glue-jobs/tests terraform/tests docker/tests
-  # Fault drills 1, 4 and 7 on every run (one shared load and catch-up); npm run drills runs all eight.
-  CDC_DRILLS=1,4,7 pytest_suite .venv glue-jobs/tests/integration/drills
-  [ -d airflow/tests ] && pytest_suite .venv-airflow airflow/tests
-  [ -x scripts/checkov.sh ] && gate checkov bash scripts/checkov.sh
+if timed bootstrap gate bootstrap bash scripts/bootstrap.sh; then
+  timed build gate build npm run --silent build
+  timed lint gate lint npm run --silent lint
+  timed "mocha unit" mocha_suite unit 'test/unit/**/*.test.ts'
+  timed "local stack up" gate "local stack up" node bin/run.js local up
+  timed "mocha integration" mocha_suite integration 'test/integration/**/*.test.ts'
+  timed pytest pytest_suite .venv glue-jobs/tests terraform/tests docker/tests
+  # Fault drills 1, 3, 4 and 7 on every run (one shared load and catch-up); npm run drills runs all eight.
+  CDC_DRILLS=1,3,4,7 timed "drills 1,3,4,7" pytest_suite .venv glue-jobs/tests/integration/drills
+  [ -d airflow/tests ] && timed airflow pytest_suite .venv-airflow airflow/tests
+  [ -x scripts/checkov.sh ] && timed checkov gate checkov bash scripts/checkov.sh
   # The local stack is not needed any more: its CPU goes to the emulator cycle.
   stop_stack
-  terraform_suite
+  timed terraform terraform_suite
 fi
 stop_stack
+echo "== wall time: ${timings[*]/%/,} total $((SECONDS / 60))m$((SECONDS % 60))s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,9 +3,32 @@ import type {Admin, Kafka} from 'kafkajs'
 import {CdcError, firstLine} from './errors'
 import {type ChangeSummary, summarize} from './envelope'
 
+interface Lz4 {
+  compress(src: Uint8Array): Uint8Array
+  decompress(src: Uint8Array): Uint8Array
+}
+
+/**
+ * Kafka's LZ4 (the LZ4 frame format), which the connector's producer writes (connect/debezium.ts):
+ * kafkajs reads only uncompressed and gzip batches without a codec. lz4js is plain JavaScript, so
+ * nothing native is built at install.
+ */
+function lz4Codec() {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lz4 = require('lz4js') as Lz4
+  return {
+    compress: async (encoder: {buffer: Buffer}) => Buffer.from(lz4.compress(encoder.buffer)),
+    decompress: async (buffer: Buffer) => Buffer.from(lz4.decompress(buffer)),
+  }
+}
+
 /** kafkajs loads lazily; its own logging stays off so output remains cdcctl's. */
 export async function kafkaClient(brokers: string[], clientId = 'cdcctl'): Promise<Kafka> {
   const {Kafka: KafkaCtor, logLevel} = await import('kafkajs')
+  // Node's import() of this CommonJS module names only some of its exports; require() has them all.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const {CompressionCodecs, CompressionTypes} = require('kafkajs') as typeof import('kafkajs')
+  CompressionCodecs[CompressionTypes.LZ4] = lz4Codec
   return new KafkaCtor({clientId, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: {retries: 3, initialRetryTime: 300}})
 }
 
