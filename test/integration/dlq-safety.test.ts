@@ -157,6 +157,18 @@ describe('DLQ safety on the local storage root, with the real broker', function 
     expect((await replayedCounts(profile.kafka.brokers, topic)).size).to.equal(0)
   })
 
+  it('checks a whole corrected file before it sends any of it: a bad last line sends nothing', async () => {
+    const topic = await newTopic('badtail')
+    const {cwd} = workspace(profile)
+    const file = join(cwd, 'fixed.jsonl')
+    // --rate 1 sends one record per batch: the good lines would go out before the bad one is read
+    writeFileSync(file, jsonl(dlqRecords(topic, 3, 200)) + '{"topic": \n')
+    const res = await cdcctl(['dlq', 'replay', '--from-file', file, '--yes', '--rate', '1'], {cwd})
+    expect(res.code, res.stderr).to.equal(2)
+    expect(res.stderr).to.contain('fixed.jsonl line 4 is not JSON')
+    expect((await replayedCounts(profile.kafka.brokers, topic)).size).to.equal(0)
+  })
+
   it('refuses a corrected record whose dlq_line holds another record', async () => {
     const topic = await newTopic('origin')
     const {cwd, root} = workspace(profile)

@@ -53,7 +53,7 @@ export default class DlqReplay extends BaseCommand<typeof DlqReplay, DlqReplayRe
     const result = await replay(dlq, target.kafkaBrokers(), {
       ...options,
       dryRun: this.flags['dry-run'],
-      // only a visible spinner needs the total up front (a counting pass over the DLQ)
+      // progress only on a visible spinner (its total comes from the first pass)
       onProgress: progress.live ? (p) => progress.update(`sent ${p.sent}/${p.total} at ${Math.round(p.perSecond)}/s${p.etaSec === null ? '' : `, ETA ${p.etaSec}s`}`) : undefined,
     })
     progress.stop()

@@ -235,8 +235,9 @@ export async function replay(dlq: DlqStore, brokers: string[], options: ReplayOp
   }
 
   result.recovered = await recover(dlq, brokers, warn)
-  // A counting pass first when progress is shown, so it can give an ETA; both passes stream.
-  if (options.onProgress) for await (const _item of selection(dlq, options, {n: 0})) result.selected++
+  // A first pass over the whole input before Kafka is touched: a bad line anywhere in a corrected
+  // file is a usage error before anything is sent, and progress gets its total. Both passes stream.
+  for await (const _item of selection(dlq, options, {n: 0})) result.selected++
 
   const kafka = await kafkaClient(brokers, 'cdcctl-dlq-replay')
   const producer = kafka.producer({idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false})
@@ -309,10 +310,8 @@ export async function replay(dlq: DlqStore, brokers: string[], options: ReplayOp
     options.onProgress?.({sent: result.sent, total: result.selected, perSecond, etaSec: perSecond > 0 ? Math.round((result.selected - result.sent) / perSecond) : null})
   }
 
-  const counted = options.onProgress !== undefined
   try {
     for await (const item of selection(dlq, options, skipped, already)) {
-      if (!counted) result.selected++
       batch.push(item)
       if (batch.length >= batchSize) await flush()
     }
