@@ -1,4 +1,6 @@
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
+import {rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {expect} from 'chai'
 
@@ -52,6 +54,28 @@ describe('job stop and labels on the local target (spark-submit)', function () {
     expect(recorded.map((r) => r.state)).to.deep.equal(['STOPPED'])
     // a stopped run is left as it is
     expect(json<{result: {runs: Run[]}}>(await cdcctl(['job', 'stop', '--label', label, '--json'])).result.runs).to.deep.equal([])
+  })
+
+  it('a killed run whose pid the kernel handed to another process is over, and does not hold the job', async () => {
+    const profile = await localStack()
+    // pid_max is 32768 here: a long session recycles a dead run's pid. Stand in for that with a live
+    // process group leader that is not the run, under the pid of a run record left without an exit status.
+    const other = spawn('sleep', ['300'], {detached: true, stdio: 'ignore'})
+    const runId = `${streaming}-19700101000000-pid0`
+    const record = join(profile.stateDir, 'jobs', `${runId}.json`)
+    writeFileSync(record, JSON.stringify({runId, job: streaming, pid: other.pid, startedAt: '1970-01-01T00:00:00.000Z', args: {}}))
+    try {
+      const status = json<{result: Run}>(await cdcctl(['job', 'status', streaming, runId, '--json'])).result
+      expect(status.state).to.equal('FAILED')
+      expect(status.error).to.contain('killed?')
+      const live = json<{result: {runs: Run[]}}>(await cdcctl(['job', 'list', streaming, '--json'])).result.runs.filter((r) => r.state === 'RUNNING')
+      expect(live).to.deep.equal([])
+      expect(json<{result: {runs: Run[]}}>(await cdcctl(['job', 'stop', streaming, runId, '--json'])).result.runs.map((r) => r.state)).to.deep.equal(['FAILED'])
+      expect(other.exitCode, 'job stop signalled the process that holds the recycled pid').to.equal(null)
+    } finally {
+      other.kill('SIGKILL')
+      rmSync(record, {force: true})
+    }
   })
 
   it('a run id that is not one (a path, say) is a usage error and reads nothing', async () => {

@@ -74,8 +74,9 @@ export class LocalJobRunner implements JobRunner {
     const exited = existsSync(p.exit)
     const code = exited ? Number.parseInt(readFileSync(p.exit, 'utf8'), 10) : null
     // the wrapper leads the run's process group; spark-submit's JVM can outlive it (a stop's shutdown
-    // hooks), and a run is not over, nor its checkpoint free, until the whole group is gone
-    const alive = !exited && (pidAlive(record.pid) || groupAlive(record.pid))
+    // hooks), and a run is not over, nor its checkpoint free, until the whole group is gone. Each of
+    // them carries the run id in its arguments: a process that only inherited a recycled pid does not.
+    const alive = !exited && (pidAlive(record.pid, runId) || groupAlive(record.pid, runId))
     const stopped = existsSync(p.stopped)
     let state: RunState = exited ? (code === 0 ? 'SUCCEEDED' : 'FAILED') : alive ? 'RUNNING' : 'FAILED'
     if (stopped && state !== 'SUCCEEDED') state = alive ? 'STOPPING' : 'STOPPED'

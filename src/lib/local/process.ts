@@ -44,14 +44,18 @@ export function pidAlive(pid: number, marker?: string): boolean {
   }
 }
 
-/** Some live (not zombie) process is in process group `pgid`: a leader may be gone while its children still run. */
-export function groupAlive(pgid: number): boolean {
+/**
+ * Some live (not zombie) process of process group `pgid` carries `marker` in its command line: a
+ * leader may be gone while its children still run. The marker keeps a recycled pid (pid_max is
+ * often 32768, and a busy machine wraps it in minutes) from passing for the group.
+ */
+export function groupAlive(pgid: number, marker: string): boolean {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
       const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (Number(pgrp) === pgid && state !== 'Z') return true
+      if (Number(pgrp) === pgid && state !== 'Z' && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) return true
     } catch {
       // the process ended while the list was read
     }
