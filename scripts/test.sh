@@ -38,7 +38,7 @@ pytest_suite() { # venv, dirs...
   for d in "$@"; do [ -d "$d" ] && dirs+=("$d"); done
   [ ${#dirs[@]} -eq 0 ] && return 0
   echo "== pytest ($venv): ${dirs[*]}"
-  SPARK_LOCAL_IP=127.0.0.1 "$venv/bin/python" -m pytest -q -p no:cacheprovider "${dirs[@]}" 2>&1 | tee "$out/pytest.log"
+  SPARK_LOCAL_IP=127.0.0.1 "$venv/bin/python" -m pytest -q -p no:cacheprovider --durations=15 "${dirs[@]}" 2>&1 | tee "$out/pytest.log"
   local last p f e
   last=$(grep -E '[0-9]+ (passed|failed|error)' "$out/pytest.log" | tail -1)
   p=$(grep -Eo '[0-9]+ passed' <<<"$last" | grep -Eo '[0-9]+')
