@@ -62,7 +62,7 @@ describe('job stop and labels on the local target (spark-submit)', function () {
     // pid_max is 32768 here: a long session recycles a dead run's pid. Stand in for that with a live
     // process group leader that is not the run, under the pid of a run record left without an exit status.
     const other = spawn('sleep', ['300'], {detached: true, stdio: 'ignore'})
-    const runId = `${streaming}-19700101000000-pid0`
+    const runId = `${streaming}-19700101000000-${Math.random().toString(36).slice(2, 6)}`
     const record = join(profile.stateDir, 'jobs', `${runId}.json`)
     writeFileSync(record, JSON.stringify({runId, job: streaming, pid: other.pid, startedAt: '1970-01-01T00:00:00.000Z', args: {}}))
     try {
@@ -76,7 +76,7 @@ describe('job stop and labels on the local target (spark-submit)', function () {
       expect(pidAlive(other.pid as number), 'job stop signalled the process that holds the recycled pid').to.equal(true)
     } finally {
       other.kill('SIGKILL')
-      rmSync(record, {force: true})
+      for (const file of [record, record.replace(/\.json$/, '.stopped')]) rmSync(file, {force: true})
     }
   })
 
