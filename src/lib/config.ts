@@ -25,6 +25,8 @@ export interface Profile {
   ports: {postgres: number; kafka: number; controller: number; connect: number}
   /** Warning thresholds: the slot holds more WAL than this or its oldest held change is older (`health`, `status`), and how old a lake table's data may get (`status`; two hourly runs). */
   health: {slotLagWarnBytes: number; slotLagWarnSeconds: number; freshnessWarnSec: number}
+  /** Local target: keep one Spark driver started ahead of the next `job run` (about 0.5 GiB while it waits; off by default). */
+  spark: {warmDriver: boolean}
   /** Glue job names per catalog job and the prefix of their log groups (aws); filled from Terraform outputs after deploy. */
   glue: {jobNames: Record<string, string>; logGroupPrefix: string}
   /** Where `deploy` finds the Terraform root module and which envs/<env>.tfvars it applies (aws). */
@@ -72,6 +74,7 @@ function defaults(target: TargetName, stateDir: string, ports: Ports): Resolving
     storage: {root: ''},
     ports,
     health: {slotLagWarnBytes: 64 * 1024 * 1024, slotLagWarnSeconds: 300, freshnessWarnSec: 2 * 3600},
+    spark: {warmDriver: false},
     glue: {
       jobNames: Object.fromEntries(jobNames().map((j) => [j, j])),
       // Glue's own log groups when a job sets no --custom-logGroup-prefix.
@@ -123,6 +126,14 @@ function port(name: string, v: string | undefined): number | undefined {
   return Number(v)
 }
 
+/** An on/off switch from the environment: 1/true/on or 0/false/off, or a usage error naming the variable. */
+function flag(name: string, v: string | undefined): boolean | undefined {
+  if (v === undefined || v === '') return undefined
+  if (/^(1|true|on)$/i.test(v)) return true
+  if (/^(0|false|off)$/i.test(v)) return false
+  throw usageError(`${name}=${v} is not on or off`, [`set ${name} to 1 or 0, or unset it`])
+}
+
 /** Environment variables override the file (ARCHITECTURE.md §4). */
 function fromEnv(env: NodeJS.ProcessEnv): ProfileInput {
   const o: ProfileInput = {}
@@ -131,6 +142,8 @@ function fromEnv(env: NodeJS.ProcessEnv): ProfileInput {
   if (env.CDCCTL_CONNECT_URL) o.connect = {url: env.CDCCTL_CONNECT_URL}
   if (env.CDCCTL_KAFKA_BROKERS) o.kafka = {brokers: env.CDCCTL_KAFKA_BROKERS.split(',')}
   if (env.CDCCTL_STORAGE_ROOT) o.storage = {root: env.CDCCTL_STORAGE_ROOT}
+  const warm = flag('CDCCTL_WARM_DRIVER', env.CDCCTL_WARM_DRIVER)
+  if (warm !== undefined) o.spark = {warmDriver: warm}
   const pg = {
     host: env.CDCCTL_DB_HOST,
     port: port('CDCCTL_DB_PORT', env.CDCCTL_DB_PORT),

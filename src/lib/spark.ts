@@ -1,6 +1,7 @@
+import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readdirSync, statSync} from 'node:fs'
-import {join} from 'node:path'
+import {closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync} from 'node:fs'
+import {isAbsolute, join} from 'node:path'
 
 import {CdcError} from './errors'
 import {PACKAGE_ROOT, runtimeDir} from './paths'
@@ -31,7 +32,7 @@ function classDataSharing(cacheDir: string | undefined, jars: string[], runId: s
 }
 
 /**
- * How the local target runs a glue-jobs script: the same file Glue runs, under spark-submit. The
+ * How the local target runs a glue-jobs script (or a script given by its absolute path): the same file Glue runs, under spark-submit. The
  * pinned jars go on the driver's class path (local mode runs executors in the driver JVM), where
  * the class-data archive can hold their classes; `cacheDir` is where that archive is kept.
  */
@@ -49,10 +50,27 @@ export function sparkSubmitCommand(script: string, args: Record<string, string>,
     // s3:// through Hadoop's S3A (hadoop-aws in runtime/spark/pom.xml), as Glue 6.0 reads it: the
     // streaming checkpoint and the DLQ files of a job whose storage root is on S3.
     '--conf', 'spark.hadoop.fs.s3.impl=org.apache.hadoop.fs.s3a.S3AFileSystem',
-    join(PACKAGE_ROOT, 'glue-jobs', script),
+    isAbsolute(script) ? script : join(PACKAGE_ROOT, 'glue-jobs', script),
     ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]),
   ]
   // cdc_lake is imported from glue-jobs/, as Glue imports it from --extra-py-files.
   const env = {...process.env, PYTHONPATH: join(PACKAGE_ROOT, 'glue-jobs'), PYSPARK_PYTHON: join(PACKAGE_ROOT, '.venv', 'bin', 'python'), SPARK_LOCAL_IP: '127.0.0.1'}
   return {cmd, argv, env, archive: cds.archive}
+}
+
+/**
+ * Start a spark-submit detached, as the leader of its own process group, its output appended to
+ * `logFile`; the pid. The status file appears only once spark-submit has exited, whoever is waiting by
+ * then; a class-data archive the run wrote at exit is moved where the next runs read it (first one wins).
+ */
+export function spawnSubmit(submit: SparkSubmit, logFile: string, exitFile: string): number {
+  const fd = openSync(logFile, 'a')
+  const child = spawn('bash', ['-c', '"$@"; s=$?; if [ "$s" = 0 ] && [ -s "$CDC_CDS_TMP" ]; then mv -n "$CDC_CDS_TMP" "$CDC_CDS_FINAL"; fi; rm -f "$CDC_CDS_TMP"; echo $s > "$CDC_EXIT_FILE"', 'job', submit.cmd, ...submit.argv], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: {...submit.env, CDC_EXIT_FILE: exitFile, CDC_CDS_TMP: submit.archive?.tmp ?? '', CDC_CDS_FINAL: submit.archive?.final ?? ''},
+  })
+  closeSync(fd)
+  child.unref()
+  return child.pid as number
 }

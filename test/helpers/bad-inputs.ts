@@ -74,6 +74,7 @@ export const BAD_INPUTS: BadInput[] = [
   {args: ['config', 'show'], env: {CDCCTL_DB_PORT: 'abc'}},
   {args: ['config', 'show'], env: {CDCCTL_DB_PORT: '70000'}},
   {args: ['config', 'show'], env: {CDCCTL_PROFILE: 'nope'}},
+  {args: ['job', 'run', 'kafka-to-bronze'], env: {CDCCTL_WARM_DRIVER: 'maybe'}},
   {args: ['kafka', 'tail']},
   {args: ['kafka', 'tail', 'cdc.db.users', '--limit', 'many']},
   {args: ['kafka', 'topics']},

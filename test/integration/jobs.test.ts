@@ -1,10 +1,11 @@
 import {execFileSync, spawn} from 'node:child_process'
-import {rmSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
 
 import {jobNames} from '../../src/lib/catalog'
+import {stopIdleDrivers} from '../../src/lib/local/warm-driver'
 import {pidAlive} from '../../src/lib/local/process'
 import {poll} from '../../src/lib/poll'
 import {cdcctl, json} from '../helpers/cli'
@@ -55,6 +56,67 @@ describe('job stop and labels on the local target (spark-submit)', function () {
     expect(recorded.map((r) => r.state)).to.deep.equal(['STOPPED'])
     // a stopped run is left as it is
     expect(json<{result: {runs: Run[]}}>(await cdcctl(['job', 'stop', '--label', label, '--json'])).result.runs).to.deep.equal([])
+  })
+
+  it('with spark.warmDriver on, a run is handed to the driver started ahead of it, and stops as a cold run does', async () => {
+    const profile = await localStack()
+    const warmDir = join(profile.stateDir, 'jobs', 'warm')
+    const idleTokens = (): string[] => readdirSync(warmDir).filter((f) => f.endsWith('.idle')).map((f) => f.slice(0, -5))
+    const ps = (): string => execFileSync('ps', ['-eo', 'args'], {encoding: 'utf8'})
+    const label = `it-warm-${Date.now()}`
+    const runStopped = async (env: NodeJS.ProcessEnv): Promise<{run: Run; log: string}> => {
+      const run = json<{result: Run}>(await cdcctl(['job', 'run', streaming, '--arg', 'trigger=continuous', '--no-wait', '--label', label, '--json'], {env})).result
+      await poll(async () => json<{result: Run}>(await cdcctl(['job', 'status', streaming, run.runId, '--json'])).result.state, (s) => s === 'RUNNING', {timeoutMs: 60_000, intervalMs: 1000, onTimeout: (s) => new Error(`run is ${s}`)})
+      expect(json<{result: {runs: Run[]}}>(await cdcctl(['job', 'stop', '--label', label, '--json'])).result.runs.map((r) => r.runId)).to.deep.equal([run.runId])
+      const final = await poll(async () => json<{result: Run}>(await cdcctl(['job', 'status', streaming, run.runId, '--json'])).result, (r) => r.state === 'STOPPED', {timeoutMs: 90_000, intervalMs: 1000, onTimeout: (r) => new Error(`run is ${r.state}`)})
+      return {run: final, log: (await cdcctl(['job', 'logs', streaming, run.runId, '--lines', '100000'])).stdout}
+    }
+    const warm = {CDCCTL_WARM_DRIVER: '1'}
+    stopIdleDrivers(profile.stateDir) // an earlier session's
+    try {
+      // no driver yet: the first run starts cold, and a driver for the next one
+      const first = await runStopped(warm)
+      expect(first.log).to.not.contain('warm driver')
+      const [token] = idleTokens()
+      expect(token, 'no warm driver was started after the first run').to.match(/^warm-/)
+      expect(ps()).to.contain(token)
+      await poll(async () => readFileSync(join(warmDir, `${token}.log`), 'utf8'), (log) => log.includes(`${token} ready`), {timeoutMs: 120_000, intervalMs: 500, onTimeout: () => new Error(`warm driver ${token} did not get ready`)})
+
+      // the second run is that driver: its log says so, it stops as a cold run does and leaves nothing
+      const second = await runStopped(warm)
+      expect(second.log).to.contain(`warm driver ${token} runs`)
+      expect(second.run.error).to.equal('stopped by cdcctl job stop')
+      await poll(async () => ps(), (out) => !out.includes(token), {timeoutMs: 30_000, intervalMs: 500, onTimeout: () => new Error(`processes of ${token} outlived the stopped run`)})
+
+      // a run that ends on its own: its exit status and summary are read as a cold run's
+      const [third] = idleTokens()
+      expect(third, 'no warm driver was started after the second run').to.match(/^warm-/)
+      const once = await cdcctl(['job', 'run', streaming, '--arg', 'trigger=once', '--wait', '--json'], {env: warm})
+      const done = json<{result: Run & {summary: {status: string} | null}}>(once).result
+      expect(done.state, once.stderr).to.equal('SUCCEEDED')
+      expect(done.summary?.status).to.equal('succeeded')
+      expect((await cdcctl(['job', 'logs', streaming, done.runId, '--lines', '100000'])).stdout).to.contain(`warm driver ${third} runs`)
+
+      // a run under another environment (here CDC_VERBOSE) is not handed a driver started under the
+      // old one; that driver retires and one for the new environment starts
+      const [next] = idleTokens()
+      expect(next, 'no warm driver was started after the third run').to.match(/^warm-/)
+      const verbose = await runStopped({...warm, CDC_VERBOSE: '1'})
+      expect(verbose.log).to.not.contain('warm driver')
+      const drivers = idleTokens()
+      expect(drivers).to.have.length(1)
+      expect(drivers[0]).to.not.equal(next)
+
+      // off, nothing is claimed or started
+      const off = await runStopped({})
+      expect(off.log).to.not.contain('warm driver')
+      expect(idleTokens()).to.deep.equal(drivers)
+    } finally {
+      const idle = idleTokens()
+      stopIdleDrivers(profile.stateDir)
+      await poll(async () => ps(), (out) => idle.every((t) => !out.includes(t)), {timeoutMs: 30_000, intervalMs: 500, onTimeout: () => new Error(`idle warm drivers outlived stopIdleDrivers: ${idle.join(', ')}`)})
+      expect(idleTokens()).to.deep.equal([])
+    }
   })
 
   it('a killed run whose pid the kernel handed to another process is over, and does not hold the job', async () => {

@@ -42,6 +42,17 @@ describe('configuration', () => {
     expect(loadProfile({cwd: dirWith(), env: {CDCCTL_DB_PORT: '6543'}}).postgres.port).to.equal(6543)
   })
 
+  it('reads the warm driver switch from the file or CDCCTL_WARM_DRIVER, off by default', () => {
+    expect(loadProfile({cwd: dirWith(), env: {}}).spark.warmDriver).to.equal(false)
+    const on = dirWith({profiles: {local: {spark: {warmDriver: true}}}})
+    expect(loadProfile({cwd: on, env: {}}).spark.warmDriver).to.equal(true)
+    expect(loadProfile({cwd: on, env: {CDCCTL_WARM_DRIVER: 'off'}}).spark.warmDriver).to.equal(false)
+    expect(loadProfile({cwd: dirWith(), env: {CDCCTL_WARM_DRIVER: '1'}}).spark.warmDriver).to.equal(true)
+    const err = failure(() => loadProfile({cwd: dirWith(), env: {CDCCTL_WARM_DRIVER: 'maybe'}}))
+    expect(err.exit).to.equal(2)
+    expect(err.message).to.contain('CDCCTL_WARM_DRIVER=maybe is not on or off')
+  })
+
   it('holds a password from the environment as a Secret: config show masks it', () => {
     const p = loadProfile({cwd: dirWith(), env: {CDCCTL_DB_PASSWORD: 'from-env-pw'}})
     expect(p.postgres.password?.reveal()).to.equal('from-env-pw')

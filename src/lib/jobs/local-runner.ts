@@ -1,20 +1,22 @@
-import {spawn} from 'node:child_process'
-import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {jobSpec, type Provided} from '../catalog'
 import {CdcError} from '../errors'
 import {groupAlive, pidAlive} from '../local/process'
-import {sparkSubmitCommand} from '../spark'
+import {sparkSubmitCommand, spawnSubmit} from '../spark'
 import type {ObjectStore} from '../storage'
 import {argumentsFor} from './arguments'
 import {checkRunId, readSummary} from './summary'
 import {alreadyRunning, type JobName, type JobRun, type JobRunner, type RunState} from './types'
+import {WarmDrivers} from '../local/warm-driver'
 
 interface RunRecord {
   runId: string
   job: JobName
   pid: number
+  /** What the run's processes carry in their command lines: the run id, or the warm driver's token. */
+  marker?: string
   startedAt: string
   args: Record<string, string>
 }
@@ -23,15 +25,18 @@ interface RunRecord {
  * Local target: spark-submit of the same Glue script with the same arguments. A run is a record
  * file, a log and, once spark-submit exits, an exit-status file written by a small shell wrapper, so
  * a run started with --no-wait is still resolved to SUCCEEDED or FAILED later. The job's own summary
- * is read from {root}/jobs/<run id>.json, as on Glue.
+ * is read from {root}/jobs/<run id>.json, as on Glue. With warm drivers on (profile
+ * spark.warmDriver), a run is handed to a driver started ahead of it when one is there.
  */
 export class LocalJobRunner implements JobRunner {
   private readonly dir: string
   private readonly sparkCacheDir: string
+  private readonly warm?: WarmDrivers
 
-  constructor(stateDir: string, private readonly store: ObjectStore, private readonly provided: Partial<Record<Provided, string>>) {
+  constructor(stateDir: string, private readonly store: ObjectStore, private readonly provided: Partial<Record<Provided, string>>, warmDriver = false) {
     this.dir = join(stateDir, 'jobs')
     this.sparkCacheDir = join(stateDir, 'spark')
+    if (warmDriver) this.warm = new WarmDrivers(stateDir, this.sparkCacheDir, provided.storage_root as string)
   }
 
   private paths(runId: string): {record: string; log: string; exit: string; stopped: string} {
@@ -44,21 +49,21 @@ export class LocalJobRunner implements JobRunner {
     if (live) throw alreadyRunning(job, live.runId)
     const runId = `${job}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`
     const fullArgs = argumentsFor(job, 'local', {...this.provided, run_id: runId}, args)
-    const {cmd, argv, env, archive} = sparkSubmitCommand(jobSpec(job).script, fullArgs, this.sparkCacheDir, runId)
+    const submit = sparkSubmitCommand(jobSpec(job).script, fullArgs, this.sparkCacheDir, runId)
     mkdirSync(this.dir, {recursive: true})
     const p = this.paths(runId)
-    const fd = openSync(p.log, 'a')
-    // The status file appears only once spark-submit has exited, whoever is waiting by then; a
-    // class-data archive the run wrote at exit is moved where the next runs read it (first one wins).
-    const child = spawn('bash', ['-c', '"$@"; s=$?; if [ "$s" = 0 ] && [ -s "$CDC_CDS_TMP" ]; then mv -n "$CDC_CDS_TMP" "$CDC_CDS_FINAL"; fi; rm -f "$CDC_CDS_TMP"; echo $s > "$CDC_EXIT_FILE"', 'job', cmd, ...argv], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env: {...env, CDC_EXIT_FILE: p.exit, CDC_CDS_TMP: archive?.tmp ?? '', CDC_CDS_FINAL: archive?.final ?? ''},
-    })
-    closeSync(fd)
-    child.unref()
-    const record: RunRecord = {runId, job, pid: child.pid as number, startedAt: new Date().toISOString(), args: fullArgs}
+    const warm = this.warm?.claim(submit)
+    let record: RunRecord
+    if (warm) {
+      // the driver's own log and exit status are the run's
+      symlinkSync(warm.log, p.log)
+      symlinkSync(warm.exit, p.exit)
+      record = {runId, job, pid: warm.pid, marker: warm.token, startedAt: new Date().toISOString(), args: fullArgs}
+    } else {
+      record = {runId, job, pid: spawnSubmit(submit, p.log, p.exit), startedAt: new Date().toISOString(), args: fullArgs}
+    }
     writeFileSync(p.record, JSON.stringify(record, null, 2))
+    this.warm?.ensure()
     return this.get(job, runId)
   }
 
@@ -75,8 +80,10 @@ export class LocalJobRunner implements JobRunner {
     const code = exited ? Number.parseInt(readFileSync(p.exit, 'utf8'), 10) : null
     // the wrapper leads the run's process group; spark-submit's JVM can outlive it (a stop's shutdown
     // hooks), and a run is not over, nor its checkpoint free, until the whole group is gone. Each of
-    // them carries the run id in its arguments: a process that only inherited a recycled pid does not.
-    const alive = !exited && (pidAlive(record.pid, runId) || groupAlive(record.pid, runId))
+    // them carries the run id (or its warm driver's token) in its arguments: a process that only
+    // inherited a recycled pid does not.
+    const marker = record.marker ?? runId
+    const alive = !exited && (pidAlive(record.pid, marker) || groupAlive(record.pid, marker))
     const stopped = existsSync(p.stopped)
     let state: RunState = exited ? (code === 0 ? 'SUCCEEDED' : 'FAILED') : alive ? 'RUNNING' : 'FAILED'
     if (stopped && state !== 'SUCCEEDED') state = alive ? 'STOPPING' : 'STOPPED'

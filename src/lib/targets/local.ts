@@ -107,7 +107,7 @@ export class LocalTarget implements Target {
       db_name: postgres.database,
       db_user: catalog().source.roles.quality,
       db_ca_file: postgres.caFile,
-    })
+    }, this.profile.spark.warmDriver)
   }
 
   async stageRules(file: string): Promise<string> {
