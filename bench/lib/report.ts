@@ -15,6 +15,7 @@ interface Results {
   tuning: Record<string, {step: string; figure: Figure}[]>
   notes: Record<string, string>
   updated: Record<string, string>
+  measuredOn: Record<string, string>
 }
 
 type Check = (f: Record<string, Figure>) => {target: string; met: boolean | null}
@@ -38,14 +39,14 @@ const num = (x: number): string => (Math.abs(x) >= 1000 ? Math.round(x).toLocale
 export function writeReport(r: Results): void {
   const lines: string[] = []
   lines.push('# Benchmark results', '', 'Written by `npm run bench` (bench/run.ts) from `bench/results.json`; do not edit by hand — the analysis is in `bench/NOTES.md`, appended below.', '')
-  lines.push('## Machine', '', '| | |', '|---|---|')
+  lines.push('## Machine', '', 'Of the latest run; each figure names the CPU it was measured on.', '', '| | |', '|---|---|')
   for (const [k, x] of Object.entries(r.machine)) lines.push(`| ${k} | ${typeof x === 'object' ? JSON.stringify(x) : String(x)} |`)
   lines.push('', '## Figures', '', 'Median of the runs, min–max, spread ((max − min) / median), and the 1-minute load average at each sample (2 cores; other engineers\' jobs share them).', '')
-  lines.push('| figure | median | unit | min – max | spread | samples (value @ load) | target | met |', '|---|---:|---|---|---:|---|---|---|')
+  lines.push('| figure | median | unit | min – max | spread | samples (value @ load) | target | met | measured on |', '|---|---:|---|---|---:|---|---|---|---|')
   for (const [k, f] of Object.entries(r.figures)) {
     const t = TARGETS[k]?.(r.figures)
     const samples = f.samples.map((s) => `${num(s.value)} @ ${s.load1}${s.note ? ` (${s.note})` : ''}`).join('; ')
-    lines.push(`| \`${k}\` | ${num(f.median)} | ${f.unit} | ${num(f.min)} – ${num(f.max)} | ${f.spread} | ${samples} | ${t?.target ?? ''} | ${t ? (t.met === null ? '' : t.met ? 'yes' : '**no**') : ''} |`)
+    lines.push(`| \`${k}\` | ${num(f.median)} | ${f.unit} | ${num(f.min)} – ${num(f.max)} | ${f.spread} | ${samples} | ${t?.target ?? ''} | ${t ? (t.met === null ? '' : t.met ? 'yes' : '**no**') : ''} | ${r.measuredOn[k] ?? ''} ${(r.updated[k] ?? '').slice(0, 10)} |`)
   }
   for (const [name, steps] of Object.entries(r.tuning)) {
     lines.push('', `## Tuning ladder: ${name}`, '', 'Each step adds one change to the one above, on the same workload in the same run.', '', '| step | median | samples (value @ load) | vs. step before |', '|---|---:|---|---:|')
