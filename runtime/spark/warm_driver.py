@@ -55,6 +55,10 @@ def main(argv):
         spark.stop()
         return 0
     script = request["script"]
+    # the job imports cdc_lake (and the catalog it reads) afresh: a file edited while this driver
+    # waited is read as a cold run would read it; only the session, keyed by cdcctl, carries over
+    for name in [m for m in sys.modules if m == "cdc_lake" or m.startswith("cdc_lake.")]:
+        del sys.modules[name]
     sys.argv = [script, *request["argv"]]
     sys.path.insert(0, os.path.dirname(script))
     print(f"warm driver {opts.token} runs {script}", flush=True)
