@@ -47,6 +47,10 @@ def ranges(spark, brokers, records, history):
     available = kafka_offsets(spark, brokers, topics)
     parts = [(t, p, lo, hi) for t, ps in available.items() for p, (lo, hi) in ps.items()]
     total = sum(hi - lo for *_, lo, hi in parts)
+    if total < records + history:
+        # a smaller batch measures Spark's fixed cost per batch, not a rate: refuse rather than mislead
+        raise SystemExit(f"the topics hold {total} records; --records {records} and --history {history} need "
+                         f"{records + history}: run the capture step first (npm run bench -- capture bronze)")
     share = min(1.0, (records + history) / max(total, 1))
     start, old, end = {}, {}, {}
     for t, p, lo, hi in parts:
