@@ -19,19 +19,29 @@ import time
 from pathlib import Path
 
 
-def wait_for_claim(claim, idle, deadline):
-    """The claim's request once it is there, or None when nobody claimed the driver in time (or the
-    `.idle` file is gone, i.e. `cdcctl local down` or a new key retired it)."""
-    while time.monotonic() < deadline:
+def wait_for_claim(base, idle_seconds, poll=0.02):
+    """The request a run wrote to `<base>.claim`, or None when the driver is retired: cdcctl removed its
+    `.idle` file (`local down`, or a driver of another key started), or nobody claimed it within
+    `idle_seconds`. Retiring on time is a rename of `.idle`, the same step a claim takes, so a run that
+    claims the driver at that moment still gets it."""
+    idle, taken, claim = (base.with_suffix(s) for s in (".idle", ".taken", ".claim"))
+    deadline = time.monotonic() + idle_seconds
+    while True:
         if claim.exists():
             request = json.loads(claim.read_text())
             claim.unlink()
-            idle.with_suffix(".taken").unlink(missing_ok=True)
+            taken.unlink(missing_ok=True)
             return request
-        if not idle.exists() and not idle.with_suffix(".taken").exists():
+        if not idle.exists() and not taken.exists():
             return None
-        time.sleep(0.02)
-    return None
+        if time.monotonic() > deadline:
+            try:
+                idle.rename(base.with_suffix(".retired"))
+            except FileNotFoundError:
+                continue  # claimed just now: its request follows
+            base.with_suffix(".retired").unlink()
+            return None
+        time.sleep(poll)
 
 
 def main(argv):
@@ -42,16 +52,14 @@ def main(argv):
     parser.add_argument("--idle-seconds", type=float, default=3600)
     opts = parser.parse_args(argv[1:])
     base = Path(opts.dir) / opts.token
-    idle, claim = base.with_suffix(".idle"), base.with_suffix(".claim")
 
     from cdc_lake.session import build_session, warehouse_for
 
     spark = build_session("cdcctl_job", warehouse_for(opts.storage_root), "local")
     spark.sql("SELECT 1").collect()
     print(f"warm driver {opts.token} ready", flush=True)
-    request = wait_for_claim(claim, idle, time.monotonic() + opts.idle_seconds)
+    request = wait_for_claim(base, opts.idle_seconds)
     if request is None:
-        idle.unlink(missing_ok=True)
         spark.stop()
         return 0
     script = request["script"]

@@ -73,9 +73,9 @@ export function stopIdleDrivers(stateDir: string): number {
  * driver runs one job and exits, so a run stays one process group; each claim starts the next driver.
  *
  * Files under {stateDir}/jobs/warm, per driver token: `.json` (an unclaimed driver's record), `.idle`
- * (renamed to `.taken` by the one run that claims it), `.claim` (that run's script and arguments; the
- * driver removes both once read), `.log` and `.exit` (the run's log and exit status, which the run's
- * own files link to).
+ * (renamed to `.taken` by the one run that claims it, or to `.retired` by the driver itself after an
+ * hour unclaimed), `.claim` (that run's script and arguments; the driver removes it and `.taken` once
+ * read), `.log` and `.exit` (the run's log and exit status, which the run's own files link to).
  */
 export class WarmDrivers {
   private readonly dir: string
@@ -132,7 +132,8 @@ export class WarmDrivers {
 
   /**
    * Have one unclaimed driver starting or waiting for the next run: start one unless there is one
-   * (the started one, if so). Drivers that can no longer serve a run (another key, or dead) retire.
+   * (the started one, if so). Drivers that can no longer serve a run (another key, or dead) retire,
+   * and the records of those that retired by themselves (an hour unclaimed) go.
    */
   ensure(): WarmDriver | undefined {
     const token = `warm-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
@@ -140,9 +141,10 @@ export class WarmDrivers {
     const key = this.key(submit)
     let ready = false
     for (const d of drivers(this.dir)) {
-      if (!idle(this.dir, d)) continue
-      if (d.key === key && alive(d)) ready = true
-      else remove(this.dir, d)
+      const live = alive(d)
+      if (idle(this.dir, d) && d.key === key && live) ready = true
+      // a record without its .idle file is a claim under way (alive), or a driver that retired on time
+      else if (idle(this.dir, d) || !live) remove(this.dir, d)
     }
     if (ready) return undefined
     mkdirSync(this.dir, {recursive: true})
