@@ -13,10 +13,17 @@ warm_driver = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(warm_driver)
 
 
+def _write_claim(base, request):
+    """As cdcctl writes it: whole, under another name, then renamed (the driver may look at any time)."""
+    tmp = base.with_suffix(".claim.tmp")
+    tmp.write_text(json.dumps(request))
+    tmp.rename(base.with_suffix(".claim"))
+
+
 def _claim(base, request):
     """What `cdcctl job run` does: rename .idle to .taken (only one run can), then write the claim."""
     base.with_suffix(".idle").rename(base.with_suffix(".taken"))
-    base.with_suffix(".claim").write_text(json.dumps(request))
+    _write_claim(base, request)
 
 
 def test_a_claim_hands_over_the_request_and_leaves_no_hand_over_file(tmp_path):
@@ -44,7 +51,7 @@ def test_a_claim_at_the_moment_of_retirement_still_gets_the_driver(tmp_path):
     base.with_suffix(".idle").write_text("")
     # the claim's rename has happened when the time runs out; its request is written a little later
     base.with_suffix(".idle").rename(base.with_suffix(".taken"))
-    late = threading.Timer(0.2, lambda: base.with_suffix(".claim").write_text(json.dumps({"script": "s", "argv": []})))
+    late = threading.Timer(0.2, _write_claim, [base, {"script": "s", "argv": []}])
     late.start()
     started = time.monotonic()
     assert warm_driver.wait_for_claim(base, 0.0) == {"script": "s", "argv": []}
