@@ -185,7 +185,7 @@ def load_silver_directly(spark, n, bronze_head):
     with the watermark in the same snapshot (as merge_history does)."""
     from pyspark.sql import functions as F
     decoded = scd2.decode_rows(insert_events(spark, n), "users")
-    rows = scd2.derive_columns(scd2.row_hash(decoded, "users"), "users").select(
+    rows = scd2.derive_columns(decoded.withColumn("_hash", scd2.row_hash("users")), "users").select(
         *spec("users").business_columns, "email_domain", "_valid_from",
         F.lit(None).cast("timestamp").alias("_valid_to"), F.lit(True).alias("_is_current"),
         "_hash", "operation", "_source_lsn",

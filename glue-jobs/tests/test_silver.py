@@ -186,10 +186,12 @@ def test_silver_tables_new_and_existing_are_sorted_on_the_key(lake):
     assert lake.sql(f"SELECT count(*) AS n FROM {SILVER}.metadata_log_entries").first().n == commits
 
 
-@pytest.mark.parametrize("limits", [{}, {"IN_LIST_MAX": 0, "MAX_KEY_RANGES": 1}, {"COLLECT_KEYS_MAX": 1}])
+@pytest.mark.parametrize("limits", [{}, {"IN_LIST_ROWS_PER_KEY": 0}, {"IN_LIST_MAX": 0, "MAX_KEY_RANGES": 1},
+                                    {"COLLECT_KEYS_MAX": 1}])
 def test_pruned_reads_keep_every_scd2_invariant(bronze_users, kafka_df, monkeypatch, limits):
     """Keys far apart, several runs: only the changed keys' histories move, whatever the predicate is
-    (exact IN list, one wide range, or min/max only when there are too many keys to collect)."""
+    (ranges, ranges and an exact IN list, one wide range, or min/max only when there are too many keys
+    to collect)."""
     spark = bronze_users
     for name, value in limits.items():
         monkeypatch.setattr(silver, name, value)
