@@ -146,13 +146,13 @@ const steps: Record<string, Step> = {
 
   async startup(ctx, r) {
     const cache = join(ctx.profile.stateDir, 'spark')
-    startupRun(cache) // writes the archive if there is none (untimed)
+    await startupRun(cache) // writes the archive if there is none (untimed)
     const cold: Sample[] = []
     const archived: Sample[] = []
     const warm: Sample[] = []
     for (let i = 0; i < REPEAT; i++) {
-      cold.push(startupRun(undefined).sample)
-      archived.push(startupRun(cache).sample)
+      cold.push((await startupRun(undefined)).sample)
+      archived.push((await startupRun(cache)).sample)
       warm.push((await warmStartupRun(cache)).sample)
     }
     set(r, 'job_startup_cold_s', 's', cold)

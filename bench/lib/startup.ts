@@ -4,13 +4,12 @@
  * driver (src/lib/local/warm-driver.ts) that has finished starting. Seconds from the run being asked
  * for (the command's start, or the claim) to the end of build_session's first query.
  */
-import {execFileSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {stopIdleDrivers, WarmDrivers} from '../../src/lib/local/warm-driver'
-import {sparkSubmitCommand} from '../../src/lib/spark'
+import {sparkSubmitCommand, spawnSubmit} from '../../src/lib/spark'
 import {load1, ROOT, type Sample} from './common'
 
 export interface StartupMarks {
@@ -25,13 +24,17 @@ const SCRIPT = join(ROOT, 'bench', 'startup.py')
 const sample = (marks: StartupMarks): Sample => ({value: marks.first_query, load1: load1(), note: `python ${marks.python}s, pyspark ${marks.pyspark_import}s, session ${marks.session}s`})
 const lastJson = (out: string): StartupMarks => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop() as string) as StartupMarks
 
-export function startupRun(cacheDir: string | undefined): {sample: Sample; marks: StartupMarks} {
+export async function startupRun(cacheDir: string | undefined): Promise<{sample: Sample; marks: StartupMarks}> {
   const root = mkdtempSync(join(tmpdir(), 'cdcctl-bench-startup-'))
   try {
-    const {cmd, argv, env, archive} = sparkSubmitCommand(SCRIPT, {'storage-root': `file://${root}`, t0: String(Date.now() / 1000)}, cacheDir, `bench${Date.now()}`)
-    const out = execFileSync(cmd, argv, {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 * 2 ** 20})
-    if (archive) execFileSync('bash', ['-c', 'if [ -s "$1" ]; then mv -n "$1" "$2"; fi; rm -f "$1"', 'x', archive.tmp, archive.final])
-    const marks = lastJson(out)
+    const submit = sparkSubmitCommand(SCRIPT, {'storage-root': `file://${root}`, t0: String(Date.now() / 1000)}, cacheDir, `bench${Date.now()}`)
+    // started as a cold `cdcctl job run` starts its spark-submit, which keeps the class-data archive it writes
+    const log = join(root, 'run.log')
+    const exit = join(root, 'run.exit')
+    spawnSubmit(submit, log, exit)
+    await until('the run', () => existsSync(exit), 600_000)
+    if (readFileSync(exit, 'utf8').trim() !== '0') throw new Error(`start-up run failed:\n${readFileSync(log, 'utf8').slice(-2000)}`)
+    const marks = lastJson(readFileSync(log, 'utf8'))
     return {sample: sample(marks), marks}
   } finally {
     rmSync(root, {recursive: true, force: true})

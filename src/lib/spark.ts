@@ -9,6 +9,8 @@ import {PACKAGE_ROOT, runtimeDir} from './paths'
 export interface SparkSubmit {
   cmd: string
   argv: string[]
+  /** Where the script is in argv: spark-submit's options before it, the script's arguments after. */
+  scriptIndex: number
   env: NodeJS.ProcessEnv
   /** A class-data archive this run writes when its JVM exits (tmp), to be moved where later runs read it (final). */
   archive?: {tmp: string; final: string}
@@ -42,7 +44,7 @@ export function sparkSubmitCommand(script: string, args: Record<string, string>,
   const jarsDir = runtimeDir('spark', 'lib')
   const jars = existsSync(jarsDir) ? readdirSync(jarsDir).filter((f) => f.endsWith('.jar')).sort().map((f) => join(jarsDir, f)) : []
   const cds = classDataSharing(jars.length > 0 ? cacheDir : undefined, jars, runId)
-  const argv = [
+  const options = [
     '--master', process.env.CDC_SPARK_MASTER ?? 'local[2]',
     '--driver-memory', '2g',
     ...(jars.length > 0 ? ['--driver-class-path', jars.join(':')] : []),
@@ -50,12 +52,11 @@ export function sparkSubmitCommand(script: string, args: Record<string, string>,
     // s3:// through Hadoop's S3A (hadoop-aws in runtime/spark/pom.xml), as Glue 6.0 reads it: the
     // streaming checkpoint and the DLQ files of a job whose storage root is on S3.
     '--conf', 'spark.hadoop.fs.s3.impl=org.apache.hadoop.fs.s3a.S3AFileSystem',
-    isAbsolute(script) ? script : join(PACKAGE_ROOT, 'glue-jobs', script),
-    ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]),
   ]
+  const argv = [...options, isAbsolute(script) ? script : join(PACKAGE_ROOT, 'glue-jobs', script), ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v])]
   // cdc_lake is imported from glue-jobs/, as Glue imports it from --extra-py-files.
   const env = {...process.env, PYTHONPATH: join(PACKAGE_ROOT, 'glue-jobs'), PYSPARK_PYTHON: join(PACKAGE_ROOT, '.venv', 'bin', 'python'), SPARK_LOCAL_IP: '127.0.0.1'}
-  return {cmd, argv, env, archive: cds.archive}
+  return {cmd, argv, scriptIndex: options.length, env, archive: cds.archive}
 }
 
 /**

@@ -89,7 +89,7 @@ export class WarmDrivers {
    * the catalog and warehouse its session opened (a session keeps the catalog it loaded first).
    */
   private key(submit: SparkSubmit): string {
-    const at = submit.argv.findIndex((a) => a.endsWith('.py'))
+    const at = submit.scriptIndex
     const arg = (name: string): string | undefined => {
       const i = submit.argv.indexOf(`--${name}`, at)
       return i > 0 ? submit.argv[i + 1] : undefined
@@ -109,7 +109,7 @@ export class WarmDrivers {
    */
   claim(submit: SparkSubmit): WarmDriver | undefined {
     const key = this.key(submit)
-    const at = submit.argv.findIndex((a) => a.endsWith('.py'))
+    const at = submit.scriptIndex
     for (const d of drivers(this.dir)) {
       if (d.key !== key || !idle(this.dir, d)) continue
       if (!alive(d)) {
