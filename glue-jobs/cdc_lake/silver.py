@@ -6,12 +6,13 @@ key: a run's write cost grows with its changes, not with the table.
 
 Read side: the table is sorted on the key (WRITE ORDERED BY key: range-distributed, sorted writes,
 and compaction with the sort strategy keeps it so), so each data file and row group covers a narrow
-key range. A run reads the changed keys' history through a literal predicate built from the batch
-(key_predicate: the keys' ranges, plus an IN list when there are few keys) that Iceberg can prune
-files and row groups with -- a semi-join cannot be pushed down -- once (cached), and the MERGE's
-target scan gets the same predicate in its ON clause. What is read then follows the files the
-changed keys live in, not the table; changes spread at random over the whole key range still touch
-every file (bench/silver_merge_cost.py measures both).
+key range. A run reads the changed keys' history once (cached) through a literal predicate built
+from the batch (key_predicate: the keys' ranges) that Iceberg can prune files and row groups with --
+a semi-join cannot be pushed down -- and a broadcast semi-join on the keys; the MERGE's target scan
+gets the same ranges in its ON clause, plus an IN list of the keys when the table is large enough
+for it to pay (IN_LIST_ROWS_PER_KEY). What is read then follows the files the changed keys live in,
+not the table; changes spread at random over the whole key range still touch every file
+(bench/silver_merge_cost.py measures both).
 """
 import dataclasses
 import json
