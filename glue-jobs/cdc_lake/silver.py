@@ -247,11 +247,6 @@ def keys_predicate(column, keys, exact, in_list=True):
     return key_predicate(column, keys, in_list_max=None if in_list else 0)
 
 
-def changed_keys_predicate(df, key, column=None):
-    """key_predicate over the distinct `key` values of `df`, for `column` (default: the key itself)."""
-    return keys_predicate(column or f"`{key}`", *changed_keys(df, key))
-
-
 def total_records(spark, target):
     """The rows in the data files of `target`'s current snapshot (deleted ones included), 0 if none."""
     row = spark.sql(f"SELECT s.summary['total-records'] AS n FROM {target}.snapshots s "
@@ -279,12 +274,12 @@ def read_bronze(spark, table, after_snapshot, upto_snapshot):
     return reader.load(table_name(BRONZE_TABLE)).where(F.col("source_table") == table)
 
 
-def merge_history(spark, target, rows_df, key, watermark_json, target_filter=None, row_count=None):
+def merge_history(spark, target, rows_df, key, watermark_json, target_filter, row_count=None):
     """MERGE the SCD2 rows into `target` with the watermark in the same snapshot; one commit.
 
     target_filter: a predicate on the target's columns (alias `t`) true for every target row a source
-    row can match, ANDed into the ON clause so the target scan is pruned; by default built from the
-    keys in `rows_df`. (Only matching is affected: there is no WHEN NOT MATCHED BY SOURCE clause.)
+    row can match, ANDed into the ON clause so the target scan is pruned; None for none. (Only
+    matching is affected: there is no WHEN NOT MATCHED BY SOURCE clause.)
     row_count: the rows in `rows_df` when the caller has counted them already.
     """
     if (rows_df.isEmpty() if row_count is None else row_count == 0):
@@ -294,8 +289,6 @@ def merge_history(spark, target, rows_df, key, watermark_json, target_filter=Non
     spark = rows_df.sparkSession
     view = f"silver_changes_{uuid.uuid4().hex}"
     rows_df.createOrReplaceTempView(view)
-    if target_filter is None:
-        target_filter = changed_keys_predicate(rows_df, key, column=f"t.`{key}`")
     try:
         with commit_properties(spark, {WATERMARK_PROPERTY: watermark_json}):
             spark.sql(MERGE_SQL.format(target=target, source=view, key=key,
@@ -374,8 +367,9 @@ def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, a
         seen = dict(state.get("bronze_fields") or {})
         seen.update({f: max(ms, seen.get(f) or ms) for f, ms in fields.items()})
         current.unpersist()
-        # every key of `rows` is a key of `changes` (its history is built from those keys' rows)
-        in_list = len(keys) * IN_LIST_ROWS_PER_KEY <= total_records(spark, target)
+        # every key of `rows` is a key of `changes` (its history is built from those keys' rows);
+        # with nothing written there is no MERGE, so the table's size is not asked for
+        in_list = written > 0 and len(keys) * IN_LIST_ROWS_PER_KEY <= total_records(spark, target)
         merge_history(spark, target, rows, s.key, encode_watermark(head, valid_from_max, seen, dropped),
                       target_filter=keys_predicate(f"t.`{s.key}`", keys, exact, in_list), row_count=written)
     finally:

@@ -122,7 +122,7 @@ def test_merging_the_same_bronze_again_changes_nothing(bronze_users, kafka_df):
     changes = order_changes(decode_rows(everything, "users"), "users")
     rows = build_scd2_history(changes, spark.table(SILVER), "users")
     assert rows.count() == 0
-    silver.merge_history(spark, SILVER, rows, "id", '{"bronze_snapshot_id": 0}')
+    silver.merge_history(spark, SILVER, rows, "id", '{"bronze_snapshot_id": 0}', target_filter=None)
     assert_df_equality(silver_rows(spark), before, ignore_row_order=True)
 
 
