@@ -15,6 +15,10 @@ from cdc_lake.session import build_session, warehouse_for
 GAP_ARGUMENT = "acknowledge_offset_gap"
 # How Spark 4.1.1's Kafka source fails the progress report of a batch re-run from the checkpoint.
 KAFKA_METRICS_NPE = 'because the return value of "scala.Option.get()" is null'
+# Each Spark task's read of its offset range waits one fetch.max.wait.ms (the consumer's 500 ms by
+# default) before it ends, at the log's end or not: nine one-record ranges took 3.0 s, 1.5 s with
+# 200 ms and 0.9 s with 10 ms. A task reads a bounded range, so it never waits for records to come.
+FETCH_MAX_WAIT_MS = "10"
 
 
 def main(opts):
@@ -46,6 +50,7 @@ def main(opts):
         # lost records fail the run; only the gaps this run acknowledged (checked above) are skipped
         .option("failOnDataLoss", "false" if skipped else "true")
         .option("includeHeaders", "true")
+        .option("kafka.fetch.max.wait.ms", FETCH_MAX_WAIT_MS)
     )
     if opts["max_offsets_per_trigger"]:
         reader = reader.option("maxOffsetsPerTrigger", opts["max_offsets_per_trigger"])
