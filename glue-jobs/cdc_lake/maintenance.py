@@ -103,7 +103,7 @@ def keep_from(spark, existing):
         node = watermark_snapshot(spark, name)
         if node is None:
             continue
-        keep[name] = _ms(node.committed_at)
+        keep[name] = node.committed_ms
         bronze_id = json.loads(node.wm)["bronze_snapshot_id"]
         if bronze in existing and bronze_id is not None:
             row = spark.sql(f"SELECT committed_at FROM {bronze}.snapshots WHERE snapshot_id = {int(bronze_id)}").first()

@@ -259,8 +259,8 @@ def bronze_head(spark):
     bronze = table_name(BRONZE_TABLE)
     if not spark.catalog.tableExists(bronze):
         raise MissingTableError(f"bronze table {bronze} does not exist: run kafka_to_bronze first")
-    lineage = current_lineage(spark, bronze)
-    return lineage[0].snapshot_id if lineage else None
+    head = next(current_lineage(spark, bronze), None)
+    return head.snapshot_id if head else None
 
 
 def read_bronze(spark, table, after_snapshot, upto_snapshot):
