@@ -39,7 +39,13 @@ export async function freshnessRun(ctx: Ctx, options: {probes: number; intervalM
     for (let i = 0; i < 240 && !(existsSync(commits) && readdirSync(commits).some((f) => /^\d+$/.test(f))); i++) await sleep(500)
     if (!existsSync(commits)) throw new Error(`the streaming bronze job did not commit a micro-batch within 2 minutes (cdcctl job logs kafka-to-bronze ${runId})`)
     const stop = new Promise<void>((resolve) => setTimeout(resolve, options.probes * options.intervalMs + 5000))
-    const background = runLoad(ctx.db, {seed: options.seed, durationSec: 3600, rate: options.loadRate, maxRows: 5, shape: {rowsPerUpdate: 1, hot: 0.2}, stop})
+    // the probe row is made once the load has picked the ids it updates (its first transaction comes
+    // after that): a probe made before it is the newest id, the hot end of the load's pool, and its
+    // updates would count as probe commits
+    let loading: () => void = () => undefined
+    const picked = new Promise<void>((resolve) => (loading = resolve))
+    const background = runLoad(ctx.db, {seed: options.seed, durationSec: 3600, rate: options.loadRate, maxRows: 5, shape: {rowsPerUpdate: 1, hot: 0.2}, stop, onProgress: () => loading()})
+    await Promise.race([picked, background])
     const probeId = await withPostgres(ctx.db, async (c) => {
       const {rows} = await c.query<{id: string}>("INSERT INTO public.users (email, full_name) VALUES ($1, 'probe') RETURNING id", [`probe-${Date.now()}@bench.example`])
       const id = rows[0].id
