@@ -83,6 +83,7 @@ module "ecs" {
   image              = var.debezium_image
   bootstrap_servers  = module.kafka.bootstrap_servers
   db_secret_arn      = module.rds.role_secret_arns[local.catalog.source.roles.replication]
+  worker_properties  = local.catalog.connect.worker
   secret_env         = [for property, s in local.catalog.connect.secret_env : { name = s.env, secret_key = s.secret_key }]
   ca_bundle_url      = local.catalog.tls.rds_ca_bundle_url
   ca_bundle_path     = local.catalog.tls.connect_root_cert

@@ -11,7 +11,7 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {topics as catalogTopics} from '../../src/lib/catalog'
+import {catalog, topics as catalogTopics} from '../../src/lib/catalog'
 import {ConnectClient} from '../../src/lib/connect/client'
 import {withAdmin} from '../../src/lib/kafka'
 import {kafkaClasspath} from '../../src/lib/local/jvm'
@@ -62,14 +62,12 @@ export async function sinkRun(ctx: Ctx, records: number): Promise<Sample> {
     'config.storage.replication.factor=1',
     'offset.storage.replication.factor=1',
     'status.storage.replication.factor=1',
-    // The sink's tasks answer the coordinator's commit requests in put(), and an idle task's poll
-    // waits until the next offset commit is due (60 s by default) before it calls put() again:
-    // with the default, every run's first commit came about 120 s after the connector's creation,
-    // though both tasks sat idle in poll from about 34 s on (jstack). The stack's own worker
-    // flushes every second too.
-    'offset.flush.interval.ms=1000',
     `plugin.path=${PLUGIN}`,
     'plugin.discovery=hybrid_warn',
+    // The stack's worker settings (pipeline.yaml connect.worker): with Connect's 60 s offset flush,
+    // every run's first commit came about 120 s after the connector's creation, both tasks idle in
+    // poll from about 34 s on (jstack)
+    ...Object.entries(catalog().connect.worker).map(([k, v]) => `${k}=${v}`),
   ].join('\n') + '\n')
   mkdirSync(OUT, {recursive: true})
   const pidFile = join(dir, 'pid')

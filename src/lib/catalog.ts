@@ -68,7 +68,7 @@ export interface Catalog {
   lake: {namespace: string; bronze: string}
   tables: Record<string, TableSpec>
   gold: Record<string, {key: string; reads: string[]; builder: string}>
-  connect: {secret_env: Record<string, {env: string; secret_key: string}>}
+  connect: {worker: Record<string, string>; secret_env: Record<string, {env: string; secret_key: string}>}
   tls: {rds_ca_bundle_url: string; connect_root_cert: string; job_ca_file: string}
   job_arguments: Record<string, ArgumentSpec>
   jobs: Record<string, JobSpec>

@@ -4,6 +4,7 @@ import {createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {catalog} from '../../src/lib/catalog'
 import type {Profile} from '../../src/lib/config'
 import {poll} from '../../src/lib/poll'
 import {cdcctl, isOneLineError, json, ROOT} from '../helpers/cli'
@@ -25,6 +26,11 @@ describe('local stack', function () {
     expect(again.map((c) => c.state)).to.deep.equal(['running', 'running', 'running'])
     expect(again.map((c) => c.pid)).to.deep.equal(before.map((c) => c.pid))
     expect(again.map((c) => c.port)).to.deep.equal([profile.ports.postgres, profile.ports.kafka, profile.ports.connect])
+  })
+
+  it('the native Connect worker runs with the catalog\'s worker settings', () => {
+    const props = readFileSync(join(profile.stateDir, 'connect', 'connect-distributed.properties'), 'utf8')
+    for (const [property, value] of Object.entries(catalog().connect.worker)) expect(props).to.match(new RegExp(`^${property.replaceAll('.', '\\.')}=${value}$`, 'm'))
   })
 
   it('a port already taken is a clear error naming it, and nothing is started', async () => {

@@ -5,9 +5,11 @@ import {join} from 'node:path'
 
 import Ajv2020 from 'ajv/dist/2020'
 import {expect} from 'chai'
+import {parse} from 'yaml'
 
 import {catalog, CATALOG_FILE, goldTables, jobNames, silverTables, sourceTables, topicFor} from '../../src/lib/catalog'
 import {deterministicZip} from '../../src/lib/deploy/zip'
+import {COMPOSE_FILE, connectWorkerEnv} from '../../src/lib/local/docker'
 import {ROOT} from '../helpers/cli'
 
 /**
@@ -83,6 +85,16 @@ describe('the pipeline catalog (pipeline.yaml)', () => {
       })
     }
     expect(hits, 'read these from the catalog instead').to.deep.equal([])
+  })
+
+  it('gives its Connect worker settings to the compose worker as the ECS one gets them (CONNECT_<NAME>)', () => {
+    const env = connectWorkerEnv()
+    // offset.flush.interval.ms -> CONNECT_OFFSET_FLUSH_INTERVAL_MS, which the image's entrypoint turns back
+    expect(Object.keys(env)).to.deep.equal(Object.keys(catalog().connect.worker).map((p) => `CONNECT_${p.toUpperCase().replaceAll('.', '_')}`))
+    expect(Object.values(env)).to.deep.equal(Object.values(catalog().connect.worker))
+    expect(env.CONNECT_OFFSET_FLUSH_INTERVAL_MS).to.equal('1000')
+    const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as {services: {connect: {env_file: string}}}
+    expect(compose.services.connect.env_file).to.match(/^\$\{CDCCTL_CONNECT_ENV_FILE:\?/)
   })
 
   it('travels inside cdc_lake.zip, where the jobs on Glue read it', function () {

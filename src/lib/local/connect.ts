@@ -2,6 +2,7 @@ import {join} from 'node:path'
 
 import {type Component} from './component'
 import {JvmComponent, writeProperties} from './jvm'
+import {catalog} from '../catalog'
 import {runtimeDir} from '../paths'
 import {ConnectClient} from '../connect/client'
 import {POSTGRES_CONNECTOR_CLASS} from '../connect/debezium'
@@ -38,13 +39,13 @@ export class ConnectComponent extends JvmComponent implements Component {
       'config.storage.replication.factor': 1,
       'offset.storage.replication.factor': 1,
       'status.storage.replication.factor': 1,
-      'offset.flush.interval.ms': 1000,
       'plugin.path': runtimeDir('debezium'),
       // The connector's password is \${file:<secrets>/connect.properties:password} (LocalTarget), never a value in its config.
       'config.providers': 'file',
       'config.providers.file.class': 'org.apache.kafka.common.config.provider.FileConfigProvider',
       'config.providers.file.param.allowed.paths': join(this.profile.stateDir, 'secrets'),
       'plugin.discovery': 'hybrid_warn',
+      ...catalog().connect.worker,
     })
     this.launch('org.apache.kafka.connect.cli.ConnectDistributed', [props], '1g')
   }

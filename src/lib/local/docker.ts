@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {Profile} from '../config'
@@ -18,6 +19,14 @@ export const COMPOSE_CA_FILE = '/etc/cdcctl/tls/ca.pem'
 
 /** Compose services of the stack's components, in start order. */
 const SERVICES = {postgres: 'postgres', kafka: 'kafka', connect: 'connect'} as const
+
+/**
+ * The Connect worker's settings (pipeline.yaml connect.worker) as the image's entrypoint reads them:
+ * CONNECT_<NAME> for the property <name>, as the ECS task gets them (terraform/modules/ecs).
+ */
+export function connectWorkerEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(catalog().connect.worker).map(([property, value]) => [`CONNECT_${property.toUpperCase().replaceAll('.', '_')}`, value]))
+}
 
 interface Run {
   code: number
@@ -78,12 +87,15 @@ export class DockerStack implements LocalStack {
     await ensureDockerEngine()
     const {stateDir} = this.profile
     const replication = catalog().source.roles.replication
+    const workerEnv = join(stateDir, 'connect-worker.env')
     const env = {
       POSTGRES_PASSWORD: ensureLocalPassword(stateDir, localSuperuserFile(stateDir)),
       CDCCTL_TLS_DIR: join(stateDir, 'tls'),
       CDC_REPLICATION_USER: replication,
       CDC_REPLICATION_PASSWORD: ensureLocalPassword(stateDir, localRoleFile(stateDir, replication)),
+      CDCCTL_CONNECT_ENV_FILE: workerEnv,
     }
+    writeFileSync(workerEnv, Object.entries(connectWorkerEnv()).map(([k, v]) => `${k}=${v}\n`).join(''))
     const res = await docker(['compose', '-f', COMPOSE_FILE, ...args], env, onStep)
     if (res.code !== 0) throw new CdcError(`docker compose ${step} failed: ${lastLine(res.output)}`, {code: `DOCKER_COMPOSE_FAILED`, actions: [`docker compose -f ${COMPOSE_FILE} logs`]})
     return res

@@ -5,6 +5,8 @@
 
 locals {
   connect_host = "connect.${var.namespace_name}"
+  # The image's entrypoint turns CONNECT_<NAME> back into the worker property <name>.
+  worker_environment = [for property, value in var.worker_properties : { name = "CONNECT_${upper(replace(property, ".", "_"))}", value = value }]
 }
 
 resource "aws_cloudwatch_log_group" "exec" {
@@ -83,7 +85,7 @@ module "connect" {
   container_port     = 8083
   port_name          = "rest"
 
-  environment = [
+  environment = concat(local.worker_environment, [
     { name = "BOOTSTRAP_SERVERS", value = var.bootstrap_servers },
     { name = "GROUP_ID", value = var.connect_group_id },
     { name = "CONFIG_STORAGE_TOPIC", value = "${var.connect_group_id}-configs" },
@@ -100,7 +102,7 @@ module "connect" {
     { name = "CONNECT_CONFIG_PROVIDERS", value = "env" },
     { name = "CONNECT_CONFIG_PROVIDERS_ENV_CLASS", value = "org.apache.kafka.common.config.provider.EnvVarConfigProvider" },
     { name = "HEAP_OPTS", value = "-Xms512m -Xmx${floor(var.memory * 0.6)}m" },
-  ]
+  ])
 
   # The database settings of the connector's config (${env:NAME}), from its role's secret.
   secrets     = [for s in var.secret_env : { name = s.name, valueFrom = "${var.db_secret_arn}:${s.secret_key}::" }]

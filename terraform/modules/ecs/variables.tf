@@ -125,6 +125,17 @@ variable "tags" {
   default     = {}
 }
 
+variable "worker_properties" {
+  type        = map(string)
+  description = "Kafka Connect worker properties (pipeline.yaml connect.worker), given to the worker as CONNECT_<NAME> environment variables."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for p in keys(var.worker_properties) : can(regex("^[a-z][a-z0-9]*(\\.[a-z0-9]+)*$", p))])
+    error_message = "worker_properties keys must be Connect property names such as offset.flush.interval.ms."
+  }
+}
+
 variable "secret_env" {
   type        = list(object({ name = string, secret_key = string }))
   description = "Environment variables the worker gets from db_secret_arn's keys (pipeline.yaml connect.secret_env): what the connector config's env:NAME references read."

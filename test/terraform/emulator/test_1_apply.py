@@ -10,6 +10,8 @@ import io
 import json
 import zipfile
 
+import yaml
+
 from conftest import BACKEND, FIGURES, ROOT
 
 STEPS = ["preflight", "init", "plan", "show", "apply", "outputs", "upload", "services"]
@@ -100,6 +102,20 @@ def test_deploy_waited_for_the_ecs_services_the_outputs_name(applied):
     assert all(before.startswith("running 0/") for before in applied.deployed.started.values()), applied.deployed.started
     described = applied.moto.client("ecs").describe_services(cluster=outputs["ecs_cluster_name"], services=names)["services"]
     assert {s["serviceName"]: s["runningCount"] for s in described} == {s["service"]: s["running"] for s in services}
+
+
+def test_the_connect_task_runs_with_the_catalogs_worker_settings(applied):
+    """pipeline.yaml connect.worker reaches the ECS worker as CONNECT_<NAME>, which the image's
+    entrypoint turns back into the property: the same settings as the local workers."""
+    outputs = applied.tf.outputs()
+    ecs = applied.moto.client("ecs")
+    service, = ecs.describe_services(cluster=outputs["ecs_cluster_name"], services=[outputs["ecs_service_names"]["debezium"]])["services"]
+    container, = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]["containerDefinitions"]
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    worker = yaml.safe_load((ROOT / "pipeline.yaml").read_text())["connect"]["worker"]
+    assert worker["offset.flush.interval.ms"] == "1000"
+    for prop, value in worker.items():
+        assert env["CONNECT_" + prop.upper().replace(".", "_")] == value
 
 
 def test_plan_against_the_applied_stack_has_no_changes(applied):
