@@ -125,3 +125,15 @@ def test_an_incremental_snapshot_read_is_placed_by_its_source_sequence(kafka_df)
     ]))
     assert [(r.kafka_offset, r.operation, r.source_lsn) for r in good.collect()] == [(1, "r", 120)]
     assert [(r.offset, r.error) for r in bad.collect()] == [(2, "missing field: source.lsn")]
+
+
+def test_the_staged_batch_keeps_the_raw_value_of_a_bad_record_only(kafka_df):
+    # ingest_batch caches the staged records: a good one is there as its parsed envelope, not twice
+    from cdc_lake.parsing import stage_envelopes
+    staged = stage_envelopes(kafka_df([
+        kafka_record(envelope("users", "c", after=USER, lsn=1), 1),
+        kafka_record('{"op": "c"', 2),
+    ]))
+    rows = {r.offset: r for r in staged.collect()}
+    assert rows[1]._error_class is None and rows[1]._value_text is None and '"a@x.io"' in rows[1]._env.after
+    assert rows[2]._error_class == "MALFORMED_JSON" and rows[2]._value_text == '{"op": "c"'
