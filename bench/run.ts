@@ -178,7 +178,7 @@ const steps: Record<string, Step> = {
     set(r, 'bronze_merge_records_per_s', 'records/s', rate(runs.merge))
     set(r, 'plain_append_records_per_s', 'records/s', rate(runs.plain))
     // Steady state against the sink's (the sink step's 600k run): five times the records, in the
-    // job's own local micro-batches (pipeline.yaml; one 600k batch runs out of heap here)
+    // job's own local micro-batches (pipeline.yaml max-offsets-per-trigger)
     const batch = jobArguments('kafka-to-bronze')['max-offsets-per-trigger']
     const long = ingest('bronze-600k', ['--records', String(STEADY_RECORDS), '--paths', 'append', '--max-offsets-per-trigger', String(batch.local ?? batch.default)])
     set(r, 'bronze_records_per_s_600k', 'records/s', rate(long.append))
