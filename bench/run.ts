@@ -16,7 +16,7 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {cpus, totalmem} from 'node:os'
 import {join} from 'node:path'
 
-import {jobArguments} from '../src/lib/catalog'
+import {argumentsFor} from '../src/lib/jobs/arguments'
 import {captureRun, ensureConnector, seedSource, setReplicaIdentity} from './lib/capture'
 import {type Ctx, context, figure, type Figure, load1, log, median, OUT, python, ROOT, type Sample} from './lib/common'
 import {dlqReplayRun} from './lib/dlq'
@@ -179,8 +179,8 @@ const steps: Record<string, Step> = {
     set(r, 'plain_append_records_per_s', 'records/s', rate(runs.plain))
     // Steady state against the sink's (the sink step's 600k run): five times the records, in the
     // job's own local micro-batches (pipeline.yaml max-offsets-per-trigger)
-    const batch = jobArguments('kafka-to-bronze')['max-offsets-per-trigger']
-    const long = ingest('bronze-600k', ['--records', String(STEADY_RECORDS), '--paths', 'append', '--max-offsets-per-trigger', String(batch.local ?? batch.default)])
+    const batch = argumentsFor('kafka-to-bronze', 'local', {}, {})['max-offsets-per-trigger']
+    const long = ingest('bronze-600k', ['--records', String(STEADY_RECORDS), '--paths', 'append', '--max-offsets-per-trigger', batch])
     set(r, 'bronze_records_per_s_600k', 'records/s', rate(long.append))
   },
 
