@@ -209,7 +209,7 @@ const steps: Record<string, Step> = {
       python(name, [join(ROOT, 'bench', 'silver_merge_cost.py'), '--sizes', sizes, '--updates', String(updates), '--deletes', '100', '--shapes', 'clustered', '--repeat', String(REPEAT), '--json', file])
       return (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Run>[]).flatMap((x) => Object.values(x))
     }
-    const note = (x: Run): string => `${x.n.toLocaleString('en-US')}-row silver: ${x.k} changes in ${x.seconds.toFixed(1)}s (MERGE ${x.merge_s.toFixed(1)}s)`
+    const note = (x: Run): string => `${x.n.toLocaleString('en-US')}-row silver: ${x.k} changes in ${x.seconds.toFixed(1)}s (write ${x.merge_s.toFixed(1)}s)`
     const batch = run('silver', '1000000', 99_900)
     set(r, 'silver_changes_per_s', 'changes/s', batch.map((x) => ({value: x.k / x.seconds, load1: load1(), note: note(x)})))
     const scale = run('silver-scale', '10000,1000000', 9900)

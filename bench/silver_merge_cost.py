@@ -3,7 +3,7 @@
 For each silver size N (current `users` rows) this builds a throwaway lake under /tmp, loads N rows,
 then applies the same fixed batch of K changes (K - deletes updates plus a few deletes) through the
 real code path -- write_bronze_batch, then silver.process_table -- and prints the run's time next to
-what its Iceberg snapshot says it wrote, and what the run's Spark stages read. It asserts nothing
+what its Iceberg snapshots say it wrote, and what the run's Spark stages read. It asserts nothing
 about speed.
 
     .venv/bin/python bench/silver_merge_cost.py [--sizes 10000,100000,1000000] [--updates 1000]
@@ -200,12 +200,21 @@ def load_silver_directly(spark, n, bronze_head):
 # measurements
 
 
-def current_snapshot_summary(spark):
-    row = spark.sql(f"""
-        SELECT s.snapshot_id, s.operation, s.summary FROM {SILVER}.snapshots s
-        JOIN {SILVER}.refs r ON r.snapshot_id = s.snapshot_id WHERE r.name = 'main'
-    """).first()
-    return row.operation, dict(row.summary)
+def run_snapshots_summary(spark, since):
+    """(operations, summary) of the snapshots main gained after snapshot `since`: a run commits a
+    delete and an append (merge_history), so the counts of what it added are summed over them; the
+    table's totals (total-*) are the newest snapshot's."""
+    rows = {r.snapshot_id: r for r in spark.sql(f"SELECT snapshot_id, parent_id, operation, summary FROM {SILVER}.snapshots").collect()}
+    node, ops, summary = rows.get(snapshot_id(spark, SILVER)), [], {}
+    while node is not None and node.snapshot_id != since:
+        ops.insert(0, node.operation)
+        for k, v in node.summary.items():
+            if k.startswith("total-"):
+                summary.setdefault(k, int(v))
+            elif v.isdigit():
+                summary[k] = summary.get(k, 0) + int(v)
+        node = rows.get(node.parent_id)
+    return "+".join(ops), summary
 
 
 class StageMeter:
@@ -309,7 +318,7 @@ def run_size(spark, meter, n, args):
         upd, dels = pick_batch(rng_keys, n, args.updates, args.deletes, shape, args)
         write_bronze_batch(spark, change_events(spark, upd, dels, batch_no=1))
         result, seconds, merge_s, stages = timed_process_table(spark, meter)
-        op, summ = current_snapshot_summary(spark)
+        op, summ = run_snapshots_summary(spark, start[SILVER])
         g = lambda k: int(summ.get(k, 0))  # noqa: E731
         out[shape if i < len(args.shapes) else f"{shape}#{i // len(args.shapes) + 1}"] = {
             "n": n, "k": len(upd) + len(dels), "load": how, "load_s": load_s, "silver_rows": silver_count,

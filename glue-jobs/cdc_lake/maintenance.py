@@ -9,8 +9,9 @@ Compaction (rewrite_data_files: sort strategy on the key for tables with a sort 
 its pruning layout; binpack otherwise) runs for a table only when it has at least `min_delete_files`
 delete files or `min_small_files` data files Iceberg would rewrite as too small. The hourly DAG can
 therefore call this every run; it does real work a few times a day. The position deletes that pointed
-into the rewritten files are dropped in the same run. Iceberg commits conflict when a rewrite and a
-MERGE touch the same files at once: the pipeline runs its jobs one at a time.
+into the rewritten files are dropped in the same run. A rewrite that commits while a bronze_to_silver
+run stages its changes makes that run fail before it publishes (silver.publish): the pipeline runs its
+jobs one at a time.
 
 Expiry (expire_snapshots) removes snapshots older than `retain_days`, keeps at least `retain_last`, and
 never removes one a watermark still needs:

@@ -1,4 +1,4 @@
-"""Pure SCD2 logic: bronze change rows -> typed changes -> the silver rows to MERGE.
+"""Pure SCD2 logic: bronze change rows -> typed changes -> the silver rows to write.
 
 A key's silver history is one row per applied change, in source order (source_lsn, Kafka offset as
 tie-break; never ts_ms). `_valid_to` of a row is the next row's `_valid_from`, so windows neither
@@ -130,11 +130,13 @@ def row_hash(table) -> Column:
 
 
 def build_scd2_history(changes_df: DataFrame, current_df: DataFrame, table) -> DataFrame:
-    """The silver rows to MERGE on (key, _source_lsn): new versions, and existing ones whose window closes.
+    """The silver rows to write, keyed on (key, _source_lsn): new versions, and existing ones whose window closes.
 
     changes_df: order_changes output. current_df: the existing silver rows (every version) of the
     keys in changes_df. Changes already in silver (same key and LSN) are ignored, and so is a change
     whose `_hash` equals the version before it (no-op update), which makes a re-run a no-op.
+    The rows have silver's columns and `_is_new`: true for a version this batch adds, false for an
+    existing one whose window it closes or moves (the two are written differently: merge_history).
     """
     s = as_spec(table)
     key, business = s.key, s.business_columns
@@ -172,4 +174,4 @@ def build_scd2_history(changes_df: DataFrame, current_df: DataFrame, table) -> D
         | ~F.col("_valid_to").eqNullSafe(F.col("_old_valid_to"))
         | ~F.col("_is_current").eqNullSafe(F.col("_old_is_current"))
     )
-    return derive_columns(versions.where(changed), table).select(*silver_columns(table))
+    return derive_columns(versions.where(changed), table).select(*silver_columns(table), "_is_new")

@@ -1,18 +1,23 @@
-"""bronze -> silver_<table>: incremental read past the watermark, SCD2 MERGE, watermark in the same commit.
+"""bronze -> silver_<table>: incremental read past the watermark, SCD2 history, watermark in the same step.
 
-Layout: merge-on-read for MERGE/UPDATE/DELETE, so a run writes its new rows plus small position-delete
-files for the rows whose window it closes, instead of rewriting every data file holding a touched
-key: a run's write cost grows with its changes, not with the table.
+Layout: merge-on-read for DELETE, so a run writes its new rows plus small position-delete files for
+the rows whose window it closes, instead of rewriting every data file holding a touched key: a run's
+write cost grows with its changes, not with the table.
+
+Write: the existing versions whose window a batch closes or moves are deleted and written again in
+full, beside the new versions (merge_history). The delete reads only the key, the LSN and the row's
+position from the table and joins them with the broadcast (key, LSN) pairs of those versions, so the
+table is scanned once, two columns wide, and never shuffled; a MERGE with an INSERT clause is an outer
+join that shuffles every row of the table (1M rows for 200k changes). Both commits go to a staging
+branch, and main fast-forwards to it: readers see both or neither, as with one MERGE.
 
 Read side: the table is sorted on the key (WRITE ORDERED BY key: range-distributed, sorted writes,
 and compaction with the sort strategy keeps it so), so each data file and row group covers a narrow
-key range. A run reads the changed keys' history once (cached) through a literal predicate built
-from the batch (key_predicate: the keys' ranges) that Iceberg can prune files and row groups with --
-a semi-join cannot be pushed down -- and a broadcast semi-join on the keys; the MERGE's target scan
-gets the same ranges in its ON clause, plus an IN list of the keys when the table is large enough
-for it to pay (IN_LIST_ROWS_PER_KEY). What is read then follows the files the changed keys live in,
-not the table; changes spread at random over the whole key range still touch every file
-(bench/silver_merge_cost.py measures both).
+key range. A run reads the changed keys' history once (cached) through the changed keys' [min, max]
+range, which Iceberg prunes files and row groups with, and a broadcast semi-join on the keys; the
+delete's scan gets the same range. A finer predicate (up to 64 ranges and an IN list) pruned a
+little more but cost more than it saved: Spark evaluates it again on every row read (100k changes on
+1M rows: 3.0 s for the delete's scan with it, 0.3-0.45 s without; bench/silver_merge_cost.py).
 """
 import dataclasses
 import json
@@ -22,9 +27,9 @@ from pyspark.sql import functions as F
 
 from . import schema, scd2
 from .bronze import BRONZE_TABLE
-from .session import table_name, table_properties
+from .session import CATALOG, table_name, table_properties
 from .catalog import as_spec, silver_schema, spec
-from .watermark import WATERMARK_PROPERTY, commit_properties, current_lineage, encode_watermark, read_watermark_state
+from .watermark import WATERMARK_PROPERTY, current_lineage, encode_watermark, read_watermark_state
 
 SILVER_PROPERTIES = {
     "format-version": "2",
@@ -33,26 +38,15 @@ SILVER_PROPERTIES = {
     "write.delete.mode": "merge-on-read",
 }
 
-# a predicate on the changed keys: at most this many BETWEEN ranges (split at the widest gaps), and an
-# exact IN list too while there are at most IN_LIST_MAX keys (keeps the MERGE join's target side to the
-# changed keys' rows; Iceberg prunes with the ranges, its metrics filters give up on IN lists > 200).
-# The MERGE gets the IN list only when the table holds IN_LIST_ROWS_PER_KEY rows per key or more:
-# Spark's analysis of a long IN list costs more than the rows it keeps out of the join save on a
-# small table (10,000 keys: 7.9 s with it, 5.7 s without on 10k rows; 8.3 s with, 12.9 s without on 1M)
-MAX_KEY_RANGES = 64
-IN_LIST_MAX = 10_000
-IN_LIST_ROWS_PER_KEY = 10
-# more distinct keys than this are not collected: the predicate is then the keys' [min, max]
-COLLECT_KEYS_MAX = 200_000
-
-MERGE_SQL = """
-MERGE INTO {target} t
-USING {source} s
-ON t.{key} = s.{key} AND t._source_lsn = s._source_lsn{target_filter}
-WHEN MATCHED AND NOT (t._valid_to <=> s._valid_to AND t._is_current <=> s._is_current)
-  THEN UPDATE SET t._valid_to = s._valid_to, t._is_current = s._is_current
-WHEN NOT MATCHED THEN INSERT *
+# the target side of the delete: the key and LSN of the versions the run writes again (merge_history)
+DELETE_SQL = """
+DELETE FROM {target} t
+WHERE {target_filter}EXISTS (SELECT 1 FROM {source} s WHERE s.{key} = t.{key} AND s._source_lsn = t._source_lsn)
 """
+
+# the branch a run stages its two commits on (the windows' update, then the new versions with the
+# watermark) before main fast-forwards to them: readers of main see both or neither
+STAGING_BRANCH = "cdc_staging"
 
 
 # a type change allowed for a column (bronze_to_silver --allow), recorded on the silver table so that
@@ -155,7 +149,7 @@ def plan_table_schema(spark, target, table, source, fields, allow=None, allow_hi
 
 
 def apply_schema_plan(spark, target, plan, run_id=None):
-    """Add and widen silver's columns, record new allowances: Iceberg metadata commits, before the MERGE.
+    """Add and widen silver's columns, record new allowances: Iceberg metadata commits, before the rows are written.
 
     Each is idempotent (a re-run after a crash finds the column there and plans nothing for it); a new
     column is nullable, so earlier versions read null, and goes after the last source column."""
@@ -192,66 +186,12 @@ def ensure_key_order(spark, target, key):
         spark.sql(f"ALTER TABLE {target} WRITE ORDERED BY `{key}`")
 
 
-def _sql_int(value):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"not an integer key: {value!r}")
-    return str(value)
-
-
-def key_ranges(keys, max_ranges=None):
-    """Integer `keys` -> at most `max_ranges` (default MAX_KEY_RANGES) sorted (lo, hi) covering every
-    key, split at the widest gaps between consecutive keys (so clustered keys give tight ranges)."""
-    max_ranges = max(1, MAX_KEY_RANGES if max_ranges is None else max_ranges)
-    keys = sorted(set(keys))
-    if not keys:
-        return []
-    gaps = sorted(range(1, len(keys)), key=lambda i: keys[i] - keys[i - 1], reverse=True)
-    cuts = sorted(i for i in gaps[:max_ranges - 1] if keys[i] - keys[i - 1] > 1)
-    bounds = [0] + cuts + [len(keys)]
-    return [(keys[a], keys[b - 1]) for a, b in zip(bounds, bounds[1:])]
-
-
-def key_predicate(column, keys, max_ranges=None, in_list_max=None):
-    """A SQL predicate on `column` that holds for every key in `keys` (integers) and that Iceberg can
-    prune data files and row groups with; None when there are no keys or they are not integers."""
-    try:
-        literal = {k: _sql_int(k) for k in set(keys)}
-    except TypeError:
+def key_range(column, lo, hi):
+    """`column BETWEEN lo AND hi`: true for every changed key when lo and hi are the changed keys'
+    smallest and largest; None when there are none or they are not integers (no pruning then)."""
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in (lo, hi)):
         return None
-    if not literal:
-        return None
-    ranges = " OR ".join(
-        f"{column} = {_sql_int(lo)}" if lo == hi else f"{column} BETWEEN {_sql_int(lo)} AND {_sql_int(hi)}"
-        for lo, hi in key_ranges(literal, max_ranges))
-    if len(literal) > (IN_LIST_MAX if in_list_max is None else in_list_max):
-        return f"({ranges})"
-    # the IN list first: a hash lookup (InSet) rejects most rows before the ranges are evaluated
-    return f"{column} IN ({', '.join(literal[k] for k in sorted(literal))}) AND ({ranges})"
-
-
-def changed_keys(df, key):
-    """The distinct non-null `key` values of `df`: (keys, True), or ([min, max], False) when there are
-    more than COLLECT_KEYS_MAX of them (they are not collected)."""
-    keys = [r[0] for r in df.select(key).where(F.col(key).isNotNull()).distinct()
-            .limit(COLLECT_KEYS_MAX + 1).collect()]
-    if len(keys) <= COLLECT_KEYS_MAX:
-        return keys, True
-    return list(df.agg(F.min(key), F.max(key)).first()), False
-
-
-def keys_predicate(column, keys, exact, in_list=True):
-    """key_predicate over changed_keys' output: over the keys themselves, or over their [min, max].
-    in_list=False: the ranges only."""
-    if not exact:
-        return key_predicate(column, keys, max_ranges=1, in_list_max=0)
-    return key_predicate(column, keys, in_list_max=None if in_list else 0)
-
-
-def total_records(spark, target):
-    """The rows in the data files of `target`'s current snapshot (deleted ones included), 0 if none."""
-    row = spark.sql(f"SELECT s.summary['total-records'] AS n FROM {target}.snapshots s "
-                    f"JOIN {target}.refs r ON r.snapshot_id = s.snapshot_id WHERE r.name = 'main'").first()
-    return int(row.n) if row and row.n else 0
+    return f"{column} BETWEEN {lo} AND {hi}"
 
 
 def bronze_head(spark):
@@ -274,27 +214,50 @@ def read_bronze(spark, table, after_snapshot, upto_snapshot):
     return reader.load(table_name(BRONZE_TABLE)).where(F.col("source_table") == table)
 
 
-def merge_history(spark, target, rows_df, key, watermark_json, target_filter, row_count=None):
-    """MERGE the SCD2 rows into `target` with the watermark in the same snapshot; one commit.
+def merge_history(spark, target, rows_df, key, watermark_json, target_filter, replaced=None):
+    """Write build_scd2_history's rows into `target` with the watermark: main moves in one step.
 
-    target_filter: a predicate on the target's columns (alias `t`) true for every target row a source
-    row can match, ANDed into the ON clause so the target scan is pruned; None for none. (Only
-    matching is affected: there is no WHEN NOT MATCHED BY SOURCE clause.)
-    row_count: the rows in `rows_df` when the caller has counted them already.
+    The existing versions among the rows (`_is_new` false) are deleted from the table, and every row
+    is appended, with the watermark in the append's snapshot summary. The two commits go to a staging
+    branch made from main, then main fast-forwards to it (publish). A crash before that leaves main
+    as it was; the next run replaces the branch.
+
+    target_filter: a predicate on the target's columns (alias `t`) true for every existing version
+    among the rows, ANDed into the delete's condition so its scan is pruned; None for none.
+    replaced: how many of the rows are existing versions, when the caller has counted them. Without
+    any there is nothing to delete: one append to main, no branch.
     """
-    if (rows_df.isEmpty() if row_count is None else row_count == 0):
-        # Nothing to change, but the watermark still has to move: an empty append is one commit.
-        (rows_df.select(*spark.table(target).columns).writeTo(target).option(f"snapshot-property.{WATERMARK_PROPERTY}", watermark_json).append())
+    columns = spark.table(target).columns
+    if replaced is None:
+        replaced = rows_df.where(~F.col("_is_new")).count()
+
+    def append(table):
+        (rows_df.select(*columns).writeTo(table)
+         .option(f"snapshot-property.{WATERMARK_PROPERTY}", watermark_json).append())
+    if replaced == 0:
+        # new versions only (or none: the watermark still has to move): one append, straight to main
+        append(target)
         return
-    spark = rows_df.sparkSession
-    view = f"silver_changes_{uuid.uuid4().hex}"
-    rows_df.createOrReplaceTempView(view)
+    spark.sql(f"ALTER TABLE {target} CREATE OR REPLACE BRANCH {STAGING_BRANCH}")
+    staged = f"{target}.branch_{STAGING_BRANCH}"
+    view = f"silver_replaced_{uuid.uuid4().hex}"
+    F.broadcast(rows_df.where(~F.col("_is_new")).select(key, "_source_lsn")).createOrReplaceTempView(view)
     try:
-        with commit_properties(spark, {WATERMARK_PROPERTY: watermark_json}):
-            spark.sql(MERGE_SQL.format(target=target, source=view, key=key,
-                                       target_filter=f" AND {target_filter}" if target_filter else ""))
+        spark.sql(DELETE_SQL.format(target=staged, source=view, key=key,
+                                    target_filter=f"{target_filter} AND " if target_filter else ""))
     finally:
         spark.catalog.dropTempView(view)
+    append(staged)
+    publish(spark, target)
+
+
+def publish(spark, target):
+    """Fast-forward `target`'s main to the staging branch, then drop the branch. Iceberg refuses the
+    fast-forward when main is no longer the branch's ancestor (another writer committed meanwhile):
+    the run then fails with nothing published, and its re-run starts from main again."""
+    table = target.split(".", 1)[1]
+    spark.sql(f"CALL {CATALOG}.system.fast_forward('{table}', 'main', '{STAGING_BRANCH}')")
+    spark.sql(f"ALTER TABLE {target} DROP BRANCH {STAGING_BRANCH}")
 
 
 def _stopped(exc, summary):
@@ -342,24 +305,23 @@ def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, a
             columns = plan.columns
             advice = lambda cols: schema.dropped_column_advice(plan, cols, hint)  # noqa: E731
         effective = effective_spec(table, columns)
-        # decoded once, ordered once: the checks, the key collection and the history all read these
+        # decoded once, ordered once: the checks, the key range and the history all read these
         decoded = scd2.decode_rows(bronze, effective).persist()
         uncastable = first_uncastable_change(decoded, effective, advice)
         if uncastable:
             raise _stopped(UncastableChangeError(uncastable), summary)
         changes = scd2.order_changes(decoded, effective).persist()
-        keys, exact = changed_keys(changes, s.key)
-        # the ranges only: the semi-join below does what an IN list would, and every plan built on a
-        # long IN list pays for its literals again (10,000 keys: 10 s where the run took 5 s)
-        predicate = keys_predicate(f"`{s.key}`", keys, exact, in_list=False)
+        lo, hi = changes.agg(F.min(s.key), F.max(s.key)).first()
         current = spark.table(target)
+        predicate = key_range(f"`{s.key}`", lo, hi)
         if predicate:
             current = current.where(predicate)  # pushed down: prunes files and row groups
         # read once: build_scd2_history uses it twice
         current = current.join(F.broadcast(changes.select(s.key).distinct()), s.key, "left_semi").persist()
         rows = scd2.build_scd2_history(changes, current, effective).persist()
         summary["rows_read"] = bronze.count()
-        written, newest = rows.agg(F.count(F.lit(1)), F.max(F.unix_millis("_valid_from"))).first()
+        written, replaced, newest = rows.agg(F.count(F.lit(1)), F.count_if(~F.col("_is_new")),
+                                             F.max(F.unix_millis("_valid_from"))).first()
         summary["rows_written"] = written
         # the newest change the table holds, carried from run to run (a late event is older)
         known = [v for v in (state.get("valid_from_max"), newest) if v is not None]
@@ -367,11 +329,9 @@ def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, a
         seen = dict(state.get("bronze_fields") or {})
         seen.update({f: max(ms, seen.get(f) or ms) for f, ms in fields.items()})
         current.unpersist()
-        # every key of `rows` is a key of `changes` (its history is built from those keys' rows);
-        # with nothing written there is no MERGE, so the table's size is not asked for
-        in_list = written > 0 and len(keys) * IN_LIST_ROWS_PER_KEY <= total_records(spark, target)
+        # every existing version among `rows` is a version of a changed key
         merge_history(spark, target, rows, s.key, encode_watermark(head, valid_from_max, seen, dropped),
-                      target_filter=keys_predicate(f"t.`{s.key}`", keys, exact, in_list), row_count=written)
+                      target_filter=key_range(f"t.`{s.key}`", lo, hi), replaced=replaced)
     finally:
         for df in (rows, current, changes, decoded, bronze):
             if df is not None:

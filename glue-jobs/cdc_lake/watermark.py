@@ -3,14 +3,17 @@
 Unit: the id of the bronze snapshot the silver table has consumed up to (inclusive). Bronze is
 append-only, so the next run reads exactly the appends after it (Iceberg incremental append scan).
 
-Where it lives: the snapshot summary of the silver commit, key `cdc.watermark`. A table property
-would need a second commit, and a crash between the two would replay or lose a batch. Iceberg (1.11
-too) puts `snapshot-property.*` write options in the summary, but SQL MERGE takes no write options; the
-only route for MERGE is `CommitMetadata`'s thread-local commit properties, whose public entry
+Where it lives: the snapshot summary of the silver commit that appends the run's rows, key
+`cdc.watermark` (a `snapshot-property.*` write option; silver.merge_history). A table property would
+need a second commit, and a crash between the two would replay or lose a batch. Readers take the
+newest snapshot in the table's current lineage that carries the key, so maintenance commits
+(compaction) and a run's delete before its append are skipped.
+
+A SQL MERGE (bronze's replay path, bronze.py) takes no write options: the only route for it is
+`CommitMetadata`'s thread-local commit properties (commit_properties), whose public entry
 (`withCommitProperties`) needs a Java Callable. We set the same thread-local directly: PySpark pins
 each Python thread to one JVM thread (PYSPARK_PIN_THREAD, default on), and Spark runs the MERGE and
-its Iceberg commit on the calling thread, so the commit sees it. Readers take the newest snapshot in
-the table's current lineage that carries the key, so maintenance commits (compaction) are skipped.
+its Iceberg commit on the calling thread, so the commit sees it.
 """
 import json
 from contextlib import contextmanager

@@ -35,7 +35,8 @@ def run_scd2(spark, changes, silver=None, table="users"):
     if silver is None:
         silver = spark.createDataFrame([], rows_schema(spark, table))
     rows = scd2.build_scd2_history(decoded, silver, table)
-    merged = silver.join(rows.select("id", "_source_lsn"), ["id", "_source_lsn"], "left_anti").unionByName(rows)
+    merged = silver.join(rows.select("id", "_source_lsn"), ["id", "_source_lsn"], "left_anti").unionByName(
+        rows.drop("_is_new"))
     return rows, merged.localCheckpoint()
 
 

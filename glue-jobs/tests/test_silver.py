@@ -36,7 +36,7 @@ def bronze_users(lake, kafka_df):
     return lake
 
 
-def test_watermark_is_committed_in_the_same_snapshot_as_the_merge(bronze_users, kafka_df):
+def test_watermark_is_committed_in_the_same_snapshot_as_the_rows(bronze_users, kafka_df):
     spark = bronze_users
     result = silver.process_table(spark, "users")
     snaps = silver_snapshots(spark)
@@ -112,6 +112,54 @@ def test_failure_after_the_commit_does_not_repeat_the_batch(bronze_users, monkey
     assert history(spark.table(SILVER)) == [(1, 10, "c", True), (2, 11, "c", True)]
 
 
+def silver_refs(spark):
+    return sorted(r.name for r in spark.sql(f"SELECT name FROM {SILVER}.refs").collect())
+
+
+def test_a_crash_before_publishing_leaves_main_as_it_was(bronze_users, kafka_df, monkeypatch):
+    spark = bronze_users
+    silver.process_table(spark, "users")
+    before, watermark = silver_rows(spark), read_watermark(spark, SILVER)
+    append_bronze(spark, kafka_df, [("u", user(1, "a2@x.io"), 20, 3)])
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("killed before publishing")
+    with monkeypatch.context() as m:
+        m.setattr(silver, "publish", crash)
+        with pytest.raises(RuntimeError):
+            silver.process_table(spark, "users")
+    # both staged commits (the closed window, the new version) exist on the branch only
+    assert silver_refs(spark) == ["cdc_staging", "main"]
+    assert_df_equality(silver_rows(spark), before, ignore_row_order=True)
+    assert read_watermark(spark, SILVER) == watermark
+    silver.process_table(spark, "users")
+    assert history(spark.table(SILVER), "email") == [
+        (1, 10, "c", False, "a@x.io"), (1, 20, "u", True, "a2@x.io"), (2, 11, "c", True, "b@x.io")]
+    assert silver_refs(spark) == ["main"]
+
+
+def test_a_write_to_main_while_a_run_stages_fails_the_run_and_publishes_nothing(bronze_users, kafka_df, monkeypatch):
+    spark = bronze_users
+    silver.process_table(spark, "users")
+    append_bronze(spark, kafka_df, [("u", user(1, "a2@x.io"), 20, 3)])
+    real_publish = silver.publish
+
+    def another_writer_first(spark_, target):  # compaction commits to main between staging and publishing
+        spark_.sql(f"CALL lake.system.rewrite_data_files(table => 'cdc.silver_users', "
+                   f"options => map('rewrite-all', 'true'))")
+        real_publish(spark_, target)
+    before, watermark = silver_rows(spark), read_watermark(spark, SILVER)
+    with monkeypatch.context() as m:
+        m.setattr(silver, "publish", another_writer_first)
+        with pytest.raises(Exception, match="not an ancestor"):
+            silver.process_table(spark, "users")
+    assert_df_equality(silver_rows(spark), before, ignore_row_order=True)
+    assert read_watermark(spark, SILVER) == watermark
+    silver.process_table(spark, "users")
+    assert history(spark.table(SILVER), "email") == [
+        (1, 10, "c", False, "a@x.io"), (1, 20, "u", True, "a2@x.io"), (2, 11, "c", True, "b@x.io")]
+
+
 def test_merging_the_same_bronze_again_changes_nothing(bronze_users, kafka_df):
     spark = bronze_users
     append_bronze(spark, kafka_df, [("u", user(1, "a2@x.io"), 20, 3), ("d", user(2, "b@x.io"), 21, 4)])
@@ -147,28 +195,12 @@ def test_missing_bronze_table_is_reported_clearly(lake):
 # --- the changed keys' predicate (read pruning) -------------------------------------------------------
 
 
-def test_key_ranges_cover_every_key_and_split_at_the_widest_gaps():
-    keys = [5, 1, 2, 3, 1000, 1001, 1003, 50_000]
-    assert silver.key_ranges(keys, max_ranges=3) == [(1, 5), (1000, 1003), (50_000, 50_000)]
-    assert silver.key_ranges(keys, max_ranges=1) == [(1, 50_000)]
-    assert silver.key_ranges(keys, max_ranges=100) == [(1, 3), (5, 5), (1000, 1001), (1003, 1003), (50_000, 50_000)]
-    assert silver.key_ranges([]) == []
-    ranges = silver.key_ranges(range(0, 10_000, 7), max_ranges=8)
-    assert len(ranges) <= 8 and all(any(lo <= k <= hi for lo, hi in ranges) for k in range(0, 10_000, 7))
-
-
-def test_key_predicate_is_exact_for_few_keys_and_a_range_cover_for_many(spark):
-    assert silver.key_predicate("id", []) is None
-    assert silver.key_predicate("id", ["a", "b"]) is None  # not an integer key: no predicate at all
-    assert silver.key_predicate("t.`id`", [7, 3, 3, 4]) == "t.`id` IN (3, 4, 7) AND (t.`id` BETWEEN 3 AND 4 OR t.`id` = 7)"
-    keys = [1, 2, 3, 10, 500, 501, 999]
+def test_the_key_range_covers_the_changed_keys_and_only_integers_get_one(spark):
     ids = spark.range(1_000)
-
-    def selected(predicate):
-        return sorted(r.id for r in ids.where(predicate).collect())
-    assert selected(silver.key_predicate("id", keys)) == keys
-    loose = silver.key_predicate("id", keys, max_ranges=2, in_list_max=3)
-    assert " IN " not in loose and set(keys) <= set(selected(loose))
+    predicate = silver.key_range("id", 3, 7)
+    assert sorted(r.id for r in ids.where(predicate).collect()) == [3, 4, 5, 6, 7]
+    assert silver.key_range("id", None, None) is None  # no keys
+    assert silver.key_range("id", "a", "b") is None  # not an integer key: no predicate at all
 
 
 def test_silver_tables_new_and_existing_are_sorted_on_the_key(lake):
@@ -186,15 +218,11 @@ def test_silver_tables_new_and_existing_are_sorted_on_the_key(lake):
     assert lake.sql(f"SELECT count(*) AS n FROM {SILVER}.metadata_log_entries").first().n == commits
 
 
-@pytest.mark.parametrize("limits", [{}, {"IN_LIST_ROWS_PER_KEY": 0}, {"IN_LIST_MAX": 0, "MAX_KEY_RANGES": 1},
-                                    {"COLLECT_KEYS_MAX": 1}])
-def test_pruned_reads_keep_every_scd2_invariant(bronze_users, kafka_df, monkeypatch, limits):
-    """Keys far apart, several runs: only the changed keys' histories move, whatever the predicate is
-    (ranges, ranges and an exact IN list, one wide range, or min/max only when there are too many keys
-    to collect)."""
+def test_pruned_reads_keep_every_scd2_invariant(bronze_users, kafka_df):
+    """Keys far apart, several runs: only the changed keys' histories move, and a version outside
+    the changed keys but inside their range (key 500 in the second run) is neither read into the
+    history nor deleted."""
     spark = bronze_users
-    for name, value in limits.items():
-        monkeypatch.setattr(silver, name, value)
     append_bronze(spark, kafka_df, [("c", user(1_000_000, "m@x.io"), 12, 5), ("c", user(500, "h@x.io"), 13, 6)])
     silver.process_table(spark, "users")
     append_bronze(spark, kafka_df, [("u", user(2, "b2@x.io"), 20, 7), ("d", user(1_000_000, "m@x.io"), 21, 8),

@@ -9,9 +9,11 @@ database's credentials come from a Secrets Manager secret. Only the endpoints di
 AWS_ENDPOINT_URL (cdc_lake.session.endpoint_conf). Spark is the CLI's local spark-submit (src/lib/spark.ts,
 s3:// through S3A as on Glue 6.0); Kafka, Connect and Postgres are the local stack's.
 
-One pass (kafka_to_bronze with a poison record, bronze_to_silver, silver_to_gold, data_quality), then
-each test checks one thing: silver equals Postgres, the DLQ file is on S3 and `cdcctl dlq` reads it
-through an aws profile, the data-quality report is there and `cdcctl dq history` reads it.
+One pass (kafka_to_bronze with a poison record, bronze_to_silver; then an update of a key silver holds,
+kafka_to_bronze, bronze_to_silver, silver_to_gold, data_quality), then each test checks one thing:
+silver equals Postgres, a later run closes a version through a staging branch of the Glue table, the
+DLQ file is on S3 and `cdcctl dlq` reads it through an aws profile, the data-quality report is there
+and `cdcctl dq history` reads it.
 """
 import hashlib
 import json
@@ -195,10 +197,20 @@ def aws(pg, tmp_path_factory):
         wait_for_kafka(baseline, expected)
         # Test-only: on aws the bronze job streams (the catalog's aws default, trigger continuous); once
         # drains Kafka and ends.
-        state["runs"]["kafka-to-bronze"] = run_glue_job("kafka-to-bronze", provided, env, work, trigger="once")
-        for job in JOBS[1:]:
+        def run(name, job, **args):
             if all(s == 0 for s, _ in state["runs"].values()):
-                state["runs"][job] = run_glue_job(job, provided, env, work)
+                state["runs"][name] = run_glue_job(job, provided, env, work, **args)
+        run("kafka-to-bronze", "kafka-to-bronze", trigger="once")
+        run("bronze-to-silver (first round)", "bronze-to-silver")
+        # a second round updates a version silver on Glue already holds: bronze_to_silver then stages a
+        # delete and an append on a branch of the Glue table and publishes them (silver.merge_history)
+        baseline, again = topic_end_offsets(), Changes(pg)
+        again.update("users", kept, full_name=f"Aws Kept second round {tag}")
+        wait_for_kafka(baseline, again.expected)
+        state["kept"], state["tag"] = kept, tag
+        run("kafka-to-bronze (second round)", "kafka-to-bronze", trigger="once")
+        for job in JOBS[1:]:
+            run(job, job)
         # what the pass costs, for CI's budget (pytest -s or -rP shows it)
         print("aws emulator: " + ", ".join(f"{job} {s['_seconds']}s" for job, (_, s) in state["runs"].items()))
         yield state
@@ -237,7 +249,8 @@ def s3_lake(aws, lake):
 def test_the_four_jobs_succeed_with_the_glue_catalog_on_s3(aws):
     for job in JOBS:
         assert job in aws["runs"], f"{job} did not run: an earlier job failed"
-        assert_succeeded(job, *aws["runs"][job])
+    for job, run in aws["runs"].items():
+        assert_succeeded(job, *run)
     # each run's summary is on S3, where the aws target's job runner reads it
     s3 = client("s3", aws["endpoint"])
     for job, (_, summary) in aws["runs"].items():
@@ -262,6 +275,16 @@ def test_tables_are_in_the_glue_catalog_under_the_storage_root(aws):
 @pytest.mark.parametrize("tbl", list(TABLES))
 def test_silver_on_s3_equals_postgres(aws, s3_lake, pg, tbl):
     assert_silver_matches_postgres(s3_lake, pg, tbl, S3_CATALOG)
+
+
+def test_silver_on_glue_closes_a_version_in_a_later_run_and_leaves_no_staging_branch(aws, s3_lake):
+    table = f"{S3_CATALOG}.{NAMESPACE}.silver_users"
+    versions = s3_lake.table(table).where(f"id = {aws['kept']}").orderBy("_source_lsn").collect()
+    tag = aws["tag"]
+    assert [(r.full_name, r._is_current) for r in versions] == [
+        ("Aws Kept", False), (f"Aws Kept renamed {tag}", False), (f"Aws Kept second round {tag}", True)]
+    assert versions[1]._valid_to == versions[2]._valid_from
+    assert [r.name for r in s3_lake.sql(f"SELECT name FROM {table}.refs").collect()] == ["main"]
 
 
 def test_gold_on_s3_holds_what_the_job_wrote(aws, s3_lake):
