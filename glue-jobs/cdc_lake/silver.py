@@ -44,8 +44,10 @@ DELETE FROM {target} t
 WHERE {target_filter}EXISTS (SELECT 1 FROM {source} s WHERE s.{key} = t.{key} AND s._source_lsn = t._source_lsn)
 """
 
-# the branch a run stages its two commits on (the windows' update, then the new versions with the
-# watermark) before main fast-forwards to them: readers of main see both or neither
+# the branch a run stages its two commits on (the delete of the versions it writes again, then the
+# append with the watermark) before main fast-forwards to them: readers of main see both or neither.
+# One name per table is enough: every launcher runs bronze_to_silver one run at a time (the CLI's job
+# lock, Glue's max_concurrent_runs 1, the DAG's max_active_runs 1)
 STAGING_BRANCH = "cdc_staging"
 
 
