@@ -217,40 +217,33 @@ def read_bronze(spark, table, after_snapshot, upto_snapshot):
 
 
 def merge_history(spark, target, rows_df, key, watermark_json, target_filter, replaced=None):
-    """Write build_scd2_history's rows into `target` with the watermark: main moves in one step.
+    """Stage build_scd2_history's rows on `target`'s staging branch, with the watermark; publish()
+    then makes them main's.
 
-    The existing versions among the rows (`_is_new` false) are deleted from the table, and every row
-    is appended, with the watermark in the append's snapshot summary. The two commits go to a staging
-    branch made from main, then main fast-forwards to it (publish). A crash before that leaves main
-    as it was; the next run replaces the branch.
+    The existing versions among the rows (`_is_new` false) are deleted from the branch, and every row
+    is appended to it, with the watermark in the append's snapshot summary. The branch is made from
+    main first, so a crash before publishing leaves main as it was and the next run starts over.
 
     target_filter: a predicate on the target's columns (alias `t`) true for every existing version
     among the rows, ANDed into the delete's condition so its scan is pruned; None for none.
-    replaced: how many of the rows are existing versions, when the caller has counted them. Without
-    any there is nothing to delete: one append to main, no branch.
+    replaced: how many of the rows are existing versions, when the caller has counted them (none:
+    no delete).
     """
     columns = spark.table(target).columns
     if replaced is None:
         replaced = rows_df.where(~F.col("_is_new")).count()
-
-    def append(table):
-        (rows_df.select(*columns).writeTo(table)
-         .option(f"snapshot-property.{WATERMARK_PROPERTY}", watermark_json).append())
-    if replaced == 0:
-        # new versions only (or none: the watermark still has to move): one append, straight to main
-        append(target)
-        return
     spark.sql(f"ALTER TABLE {target} CREATE OR REPLACE BRANCH {STAGING_BRANCH}")
     staged = f"{target}.branch_{STAGING_BRANCH}"
-    view = f"silver_replaced_{uuid.uuid4().hex}"
-    F.broadcast(rows_df.where(~F.col("_is_new")).select(key, "_source_lsn")).createOrReplaceTempView(view)
-    try:
-        spark.sql(DELETE_SQL.format(target=staged, source=view, key=key,
-                                    target_filter=f"{target_filter} AND " if target_filter else ""))
-    finally:
-        spark.catalog.dropTempView(view)
-    append(staged)
-    publish(spark, target)
+    if replaced:
+        view = f"silver_replaced_{uuid.uuid4().hex}"
+        F.broadcast(rows_df.where(~F.col("_is_new")).select(key, "_source_lsn")).createOrReplaceTempView(view)
+        try:
+            spark.sql(DELETE_SQL.format(target=staged, source=view, key=key,
+                                        target_filter=f"{target_filter} AND " if target_filter else ""))
+        finally:
+            spark.catalog.dropTempView(view)
+    (rows_df.select(*columns).writeTo(staged)
+     .option(f"snapshot-property.{WATERMARK_PROPERTY}", watermark_json).append())
 
 
 def publish(spark, target):
@@ -338,5 +331,9 @@ def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, a
         for df in (rows, current, changes, decoded, bronze):
             if df is not None:
                 df.unpersist()
+    # only after the batch's cached data is released: a commit to main refreshes Spark's cache of
+    # every plan that reads main, and a cached plan refreshed there could no longer be released by its
+    # DataFrame (it stayed cached, and a later commit failed once the bronze snapshot it read expired)
+    publish(spark, target)
     summary["watermark"] = head
     return summary
