@@ -44,7 +44,7 @@ from cdc_lake.bronze import BRONZE_TABLE, ensure_bronze_table, write_bronze_batc
 from cdc_lake.parsing import BRONZE_COLUMNS  # noqa: E402
 from cdc_lake.session import build_session, table_name, warehouse_for  # noqa: E402
 from cdc_lake.catalog import silver_columns, spec  # noqa: E402
-from cdc_lake.watermark import WATERMARK_PROPERTY, encode_watermark  # noqa: E402
+from cdc_lake.watermark import WATERMARK_PROPERTY, current_lineage, encode_watermark  # noqa: E402
 
 T0 = 1_764_064_800_000  # 2025-11-25T10:00:00Z: initial inserts
 DAY = 86_400_000
@@ -182,7 +182,7 @@ def pick_batch(rng, n, updates, deletes, shape, args):
 
 def load_silver_directly(spark, n, bronze_head):
     """The N current rows process_table would produce from the insert events, written in one append
-    with the watermark in the same snapshot (as merge_history does)."""
+    with the watermark in the same snapshot (as stage_history does)."""
     from pyspark.sql import functions as F
     decoded = scd2.decode_rows(insert_events(spark, n), "users")
     rows = scd2.derive_columns(decoded.withColumn("_hash", scd2.row_hash("users")), "users").select(
@@ -202,18 +202,18 @@ def load_silver_directly(spark, n, bronze_head):
 
 def run_snapshots_summary(spark, since):
     """(operations, summary) of the snapshots main gained after snapshot `since`: a run commits a
-    delete and an append (merge_history), so the counts of what it added are summed over them; the
+    delete and an append (stage_history), so the counts of what it added are summed over them; the
     table's totals (total-*) are the newest snapshot's."""
-    rows = {r.snapshot_id: r for r in spark.sql(f"SELECT snapshot_id, parent_id, operation, summary FROM {SILVER}.snapshots").collect()}
-    node, ops, summary = rows.get(snapshot_id(spark, SILVER)), [], {}
-    while node is not None and node.snapshot_id != since:
-        ops.insert(0, node.operation)
-        for k, v in node.summary.items():
+    ops, summary = [], {}
+    for snap in current_lineage(spark, SILVER):
+        if snap.snapshot_id == since:
+            break
+        ops.insert(0, snap.operation)
+        for k, v in snap.summary.items():
             if k.startswith("total-"):
                 summary.setdefault(k, int(v))
             elif v.isdigit():
                 summary[k] = summary.get(k, 0) + int(v)
-        node = rows.get(node.parent_id)
     return "+".join(ops), summary
 
 
@@ -248,9 +248,9 @@ class StageMeter:
 
 
 def timed_process_table(spark, meter):
-    """process_table, with the time spent writing (merge_history, then publish) split out."""
+    """process_table, with the time spent writing (stage_history, then publish) split out."""
     write_time = [0.0]
-    real = {name: getattr(silver, name) for name in ("merge_history", "publish")}
+    real = {name: getattr(silver, name) for name in ("stage_history", "publish")}
 
     def timed(fn):
         def run(*args, **kwargs):

@@ -136,7 +136,7 @@ def build_scd2_history(changes_df: DataFrame, current_df: DataFrame, table) -> D
     keys in changes_df. Changes already in silver (same key and LSN) are ignored, and so is a change
     whose `_hash` equals the version before it (no-op update), which makes a re-run a no-op.
     The rows have silver's columns and `_is_new`: true for a version this batch adds, false for an
-    existing one whose window it closes or moves (the two are written differently: merge_history).
+    existing one whose window it closes or moves (the two are written differently: stage_history).
     """
     s = as_spec(table)
     key, business = s.key, s.business_columns

@@ -5,7 +5,7 @@ the rows whose window it closes, instead of rewriting every data file holding a 
 write cost grows with its changes, not with the table.
 
 Write: the existing versions whose window a batch closes or moves are deleted and written again in
-full, beside the new versions (merge_history). The delete reads only the key, the LSN and the row's
+full, beside the new versions (stage_history). The delete reads only the key, the LSN and the row's
 position from the table and joins them with the broadcast (key, LSN) pairs of those versions, so the
 table is scanned once, two columns wide, and never shuffled; a MERGE with an INSERT clause is an outer
 join that shuffles every row of the table (1M rows for 200k changes). Both commits go to a staging
@@ -38,7 +38,7 @@ SILVER_PROPERTIES = {
     "write.delete.mode": "merge-on-read",
 }
 
-# the target side of the delete: the key and LSN of the versions the run writes again (merge_history)
+# the target side of the delete: the key and LSN of the versions the run writes again (stage_history)
 DELETE_SQL = """
 DELETE FROM {target} t
 WHERE {target_filter}EXISTS (SELECT 1 FROM {source} s WHERE s.{key} = t.{key} AND s._source_lsn = t._source_lsn)
@@ -216,7 +216,7 @@ def read_bronze(spark, table, after_snapshot, upto_snapshot):
     return reader.load(table_name(BRONZE_TABLE)).where(F.col("source_table") == table)
 
 
-def merge_history(spark, target, rows_df, key, watermark_json, target_filter, replaced=None):
+def stage_history(spark, target, rows_df, key, watermark_json, target_filter, replaced=None):
     """Stage build_scd2_history's rows on `target`'s staging branch, with the watermark; publish()
     then makes them main's.
 
@@ -325,7 +325,7 @@ def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, a
         seen.update({f: max(ms, seen.get(f) or ms) for f, ms in fields.items()})
         current.unpersist()
         # every existing version among `rows` is a version of a changed key
-        merge_history(spark, target, rows, s.key, encode_watermark(head, valid_from_max, seen, dropped),
+        stage_history(spark, target, rows, s.key, encode_watermark(head, valid_from_max, seen, dropped),
                       target_filter=key_range(f"t.`{s.key}`", lo, hi), replaced=replaced)
     finally:
         for df in (rows, current, changes, decoded, bronze):

@@ -4,7 +4,7 @@ Unit: the id of the bronze snapshot the silver table has consumed up to (inclusi
 append-only, so the next run reads exactly the appends after it (Iceberg incremental append scan).
 
 Where it lives: the snapshot summary of the silver commit that appends the run's rows, key
-`cdc.watermark` (a `snapshot-property.*` write option; silver.merge_history). A table property would
+`cdc.watermark` (a `snapshot-property.*` write option; silver.stage_history). A table property would
 need a second commit, and a crash between the two would replay or lose a batch. Readers take the
 newest snapshot in the table's current lineage that carries the key, so maintenance commits
 (compaction) and a run's delete before its append are skipped.
@@ -17,7 +17,7 @@ its Iceberg commit on the calling thread, so the commit sees it.
 """
 import json
 from contextlib import contextmanager
-from typing import NamedTuple, Optional
+from typing import Mapping, NamedTuple, Optional
 
 WATERMARK_PROPERTY = "cdc.watermark"
 
@@ -27,19 +27,23 @@ class Snapshot(NamedTuple):
     parent_id: Optional[int]
     committed_ms: int
     wm: Optional[str]
+    operation: str
+    summary: Mapping[str, str]
 
 
 def current_lineage(spark, table, key=WATERMARK_PROPERTY):
     """The snapshots of `table` (full name) from the current one back to the first, as an iterator of
-    Snapshot (id, parent id, commit time in epoch ms, and `wm`: the summary's `key`, default the
-    watermark, or None). Read lazily from the table's metadata through Iceberg's API, so a reader
+    Snapshot (id, parent id, commit time in epoch ms, `wm`: the summary's `key`, default the
+    watermark, or None; the operation and the whole summary, a map read from the JVM on access).
+    Read lazily from the table's metadata through Iceberg's API, so a reader
     that stops at the first snapshot carrying the key reads one; the metadata tables' join it
     replaces was a Spark job per call (0.25 s in a warm session, 1.2 s in a cold one)."""
     jtable = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, table)
     snap = jtable.currentSnapshot()
     while snap is not None:
         parent = snap.parentId()
-        yield Snapshot(snap.snapshotId(), parent, snap.timestampMillis(), snap.summary().get(key))
+        summary = snap.summary()
+        yield Snapshot(snap.snapshotId(), parent, snap.timestampMillis(), summary.get(key), snap.operation(), summary)
         # an expired parent ends the lineage, as it ends the table's history
         snap = None if parent is None else jtable.snapshot(parent)
 

@@ -83,13 +83,13 @@ def test_a_change_that_does_not_fit_the_silver_types_stops_the_run_with_one_line
     assert read_watermark(spark, SILVER) == watermark
 
 
-def test_crash_before_the_merge_commit_loses_nothing(bronze_users, monkeypatch):
+def test_crash_before_staging_loses_nothing(bronze_users, monkeypatch):
     spark = bronze_users
 
     def crash(*_args, **_kwargs):
         raise RuntimeError("killed before commit")
     with monkeypatch.context() as m:
-        m.setattr(silver, "merge_history", crash)
+        m.setattr(silver, "stage_history", crash)
         with pytest.raises(RuntimeError):
             silver.process_table(spark, "users")
     assert read_watermark(spark, SILVER) is None
@@ -165,17 +165,17 @@ def test_a_write_to_main_while_a_run_stages_fails_the_run_and_publishes_nothing(
         (1, 10, "c", False, "a@x.io"), (1, 20, "u", True, "a2@x.io"), (2, 11, "c", True, "b@x.io")]
 
 
-def test_merging_the_same_bronze_again_changes_nothing(bronze_users, kafka_df):
+def test_applying_the_same_bronze_again_changes_nothing(bronze_users, kafka_df):
     spark = bronze_users
     append_bronze(spark, kafka_df, [("u", user(1, "a2@x.io"), 20, 3), ("d", user(2, "b@x.io"), 21, 4)])
     silver.process_table(spark, "users")
     before = silver_rows(spark)
-    # the watermark lost: the whole of bronze again, through the real MERGE
+    # the watermark lost: the whole of bronze again, through the real stage and publish
     everything = silver.read_bronze(spark, "users", None, silver.bronze_head(spark))
     changes = order_changes(decode_rows(everything, "users"), "users")
     rows = build_scd2_history(changes, spark.table(SILVER), "users")
     assert rows.count() == 0
-    silver.merge_history(spark, SILVER, rows, "id", '{"bronze_snapshot_id": 0}', target_filter=None)
+    silver.stage_history(spark, SILVER, rows, "id", '{"bronze_snapshot_id": 0}', target_filter=None)
     silver.publish(spark, SILVER)
     assert_df_equality(silver_rows(spark), before, ignore_row_order=True)
 

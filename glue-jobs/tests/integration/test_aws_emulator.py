@@ -203,7 +203,7 @@ def aws(pg, tmp_path_factory):
         run("kafka-to-bronze", "kafka-to-bronze", trigger="once")
         run("bronze-to-silver (first round)", "bronze-to-silver")
         # a second round updates a version silver on Glue already holds: bronze_to_silver then stages a
-        # delete and an append on a branch of the Glue table and publishes them (silver.merge_history)
+        # delete and an append on a branch of the Glue table and publishes them (silver.stage_history)
         baseline, again = topic_end_offsets(), Changes(pg)
         again.update("users", kept, full_name=f"Aws Kept second round {tag}")
         wait_for_kafka(baseline, again.expected)
