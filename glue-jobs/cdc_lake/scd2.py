@@ -129,7 +129,7 @@ def row_hash(table) -> Column:
     return F.sha2(F.to_json(F.struct(*as_spec(table).business_columns)), 256)
 
 
-def build_scd2_history(changes_df: DataFrame, current_df: DataFrame, table) -> DataFrame:
+def build_scd2_history(changes_df: DataFrame, current_df: DataFrame, table, toasted=True) -> DataFrame:
     """The silver rows to write, keyed on (key, _source_lsn): new versions, and existing ones whose window closes.
 
     changes_df: order_changes output. current_df: the existing silver rows (every version) of the
@@ -137,6 +137,9 @@ def build_scd2_history(changes_df: DataFrame, current_df: DataFrame, table) -> D
     whose `_hash` equals the version before it (no-op update), which makes a re-run a no-op.
     The rows have silver's columns and `_is_new`: true for a version this batch adds, false for an
     existing one whose window it closes or moves (the two are written differently: stage_history).
+    toasted: whether any change names a column in `_toast_cols`; False skips carry_toast_forward, a
+    running window per column that has nothing to fill then (a 100k-change run on 1M rows took 11.3 s
+    with it and 8.95 s without, medians of 6; bench/silver_merge_cost.py).
     """
     s = as_spec(table)
     key, business = s.key, s.business_columns
@@ -156,7 +159,9 @@ def build_scd2_history(changes_df: DataFrame, current_df: DataFrame, table) -> D
         F.lit(None).cast("timestamp").alias("_old_valid_to"),
         F.lit(None).cast("boolean").alias("_old_is_current"),
     )
-    timeline = carry_toast_forward(existing.unionByName(new), table)
+    timeline = existing.unionByName(new)
+    if toasted:
+        timeline = carry_toast_forward(timeline, table)
     # an existing row keeps the hash it was written with
     timeline = timeline.withColumn("_hash", F.when(F.col("_is_new"), row_hash(table)).otherwise(F.col("_hash")))
 

@@ -306,14 +306,14 @@ def process_table(spark, table, bronze_snapshot=None, source=None, allow=None, a
         if uncastable:
             raise _stopped(UncastableChangeError(uncastable), summary)
         changes = scd2.order_changes(decoded, effective).persist()
-        lo, hi = changes.agg(F.min(s.key), F.max(s.key)).first()
+        lo, hi, toasted = changes.agg(F.min(s.key), F.max(s.key), F.max(F.size("_toast_cols")) > 0).first()
         current = spark.table(target)
         predicate = key_range(f"`{s.key}`", lo, hi)
         if predicate:
             current = current.where(predicate)  # pushed down: prunes files and row groups
         # read once: build_scd2_history uses it twice
         current = current.join(F.broadcast(changes.select(s.key).distinct()), s.key, "left_semi").persist()
-        rows = scd2.build_scd2_history(changes, current, effective).persist()
+        rows = scd2.build_scd2_history(changes, current, effective, toasted=bool(toasted)).persist()
         summary["rows_read"] = bronze.count()
         written, replaced, newest = rows.agg(F.count(F.lit(1)), F.count_if(~F.col("_is_new")),
                                              F.max(F.unix_millis("_valid_from"))).first()

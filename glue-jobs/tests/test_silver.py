@@ -1,7 +1,7 @@
 import pytest
 from chispa import assert_df_equality
 
-from cdc_lake import silver
+from cdc_lake import scd2, silver
 from cdc_lake.bronze import ensure_bronze_table, write_bronze_batch
 from cdc_lake.parsing import parse_envelopes
 from cdc_lake.scd2 import build_scd2_history, decode_rows, order_changes
@@ -191,6 +191,23 @@ def test_late_event_in_a_later_run_keeps_the_newer_current_row(bronze_users, kaf
     windows = [(r._source_lsn, r._valid_to is None)
                for r in spark.table(SILVER).where("id = 1").orderBy("_source_lsn").collect()]
     assert windows == [(10, False), (20, False), (30, True)]
+
+
+def test_a_toasted_change_takes_the_stored_value_and_a_batch_without_one_skips_the_carry(bronze_users, kafka_df, monkeypatch):
+    spark = bronze_users
+    silver.process_table(spark, "users")
+    carried = []
+    real = scd2.carry_toast_forward
+    monkeypatch.setattr(scd2, "carry_toast_forward", lambda df, table: carried.append(table) or real(df, table))
+    append_bronze(spark, kafka_df, [("u", user(2, "b2@x.io"), 20, 3)])
+    silver.process_table(spark, "users")
+    assert carried == []
+    # Debezium's placeholder for an unchanged TOAST value: the value comes from the version in silver
+    append_bronze(spark, kafka_df, [("u", user(1, "a2@x.io", full_name=scd2.TOAST_PLACEHOLDER), 30, 4)])
+    silver.process_table(spark, "users")
+    assert len(carried) == 1
+    current = spark.table(SILVER).where("_is_current").orderBy("id").collect()
+    assert [(r.id, r.email, r.full_name) for r in current] == [(1, "a2@x.io", "User 1"), (2, "b2@x.io", "User 2")]
 
 
 def test_missing_bronze_table_is_reported_clearly(lake):
