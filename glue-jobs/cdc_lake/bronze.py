@@ -17,7 +17,7 @@ from . import catalog
 from .dlq import batch_fingerprint, write_dlq
 from .parsing import BRONZE_COLUMNS, split_envelopes, stage_envelopes
 from .session import table_name
-from .watermark import commit_properties, current_lineage
+from .watermark import commit_properties, newest_carrying
 
 KAFKA_OFFSETS_PROPERTY = "cdc.kafka-offsets"
 
@@ -55,8 +55,7 @@ class CommittedOffsets:
 
     def load(self):
         if self.offsets is None:
-            carried = next((r.wm for r in current_lineage(self.spark, self.table, KAFKA_OFFSETS_PROPERTY)
-                            if r.wm is not None), None)
+            _, carried = newest_carrying(self.spark, self.table, KAFKA_OFFSETS_PROPERTY)
             if carried is not None:
                 self.offsets = json.loads(carried)
             else:  # once, on a table older than the summary key

@@ -26,7 +26,7 @@ import json
 from . import catalog
 from .bronze import BRONZE_TABLE
 from .session import CATALOG, NAMESPACE, table_name, table_properties
-from .watermark import watermark_snapshot
+from .watermark import WATERMARK_PROPERTY, newest_carrying
 
 GOLD_TABLES = tuple(catalog.gold_tables())
 SILVER_TABLES = catalog.silver_tables()
@@ -101,11 +101,11 @@ def keep_from(spark, existing):
         name = table_name(silver)
         if name not in existing:
             continue
-        node = watermark_snapshot(spark, name)
+        node, wm = newest_carrying(spark, name, WATERMARK_PROPERTY)
         if node is None:
             continue
         keep[name] = node.committed_ms
-        bronze_id = json.loads(node.wm)["bronze_snapshot_id"]
+        bronze_id = json.loads(wm)["bronze_snapshot_id"]
         if bronze in existing and bronze_id is not None:
             row = spark.sql(f"SELECT committed_at FROM {bronze}.snapshots WHERE snapshot_id = {int(bronze_id)}").first()
             if row is not None:

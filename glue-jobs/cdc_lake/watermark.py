@@ -26,40 +26,41 @@ class Snapshot(NamedTuple):
     snapshot_id: int
     parent_id: Optional[int]
     committed_ms: int
-    wm: Optional[str]
     operation: str
     summary: Mapping[str, str]
 
 
-def current_lineage(spark, table, key=WATERMARK_PROPERTY):
+def current_lineage(spark, table):
     """The snapshots of `table` (full name) from the current one back to the first, as an iterator of
-    Snapshot (id, parent id, commit time in epoch ms, `wm`: the summary's `key`, default the
-    watermark, or None; the operation and the whole summary, a map read from the JVM on access).
-    Read lazily from the table's metadata through Iceberg's API, so a reader
-    that stops at the first snapshot carrying the key reads one; the metadata tables' join it
-    replaces was a Spark job per call (0.25 s in a warm session, 1.2 s in a cold one)."""
+    Snapshot (id, parent id, commit time in epoch ms, operation, and the summary: a map read from the
+    JVM on access). Read lazily from the table's metadata through Iceberg's API, so a reader that
+    stops at the first snapshot it needs reads one; the metadata tables' join it replaces was a Spark
+    job per call (0.25 s in a warm session, 1.2 s in a cold one)."""
     jtable = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, table)
     snap = jtable.currentSnapshot()
     while snap is not None:
         parent = snap.parentId()
-        summary = snap.summary()
-        yield Snapshot(snap.snapshotId(), parent, snap.timestampMillis(), summary.get(key), snap.operation(), summary)
+        yield Snapshot(snap.snapshotId(), parent, snap.timestampMillis(), snap.operation(), snap.summary())
         # an expired parent ends the lineage, as it ends the table's history
         snap = None if parent is None else jtable.snapshot(parent)
 
 
-def watermark_snapshot(spark, table):
-    """The newest snapshot of silver `table` (full name) in its current lineage that carries the
-    watermark (a Snapshot of current_lineage), or None before the first run."""
-    return next((r for r in current_lineage(spark, table) if r.wm is not None), None)
+def newest_carrying(spark, table, key):
+    """(Snapshot, value) of the newest snapshot in `table`'s current lineage whose summary carries
+    `key`, or (None, None) when none does (silver's watermark before the first run)."""
+    for snap in current_lineage(spark, table):
+        value = snap.summary.get(key)
+        if value is not None:
+            return snap, value
+    return None, None
 
 
 def read_watermark_state(spark, table):
     """The watermark silver `table` (full name) last committed, as a dict, or {} before the first run:
     `bronze_snapshot_id` (consumed up to), `valid_from_max` (epoch ms of the newest change it holds,
     which `cdcctl status` shows as the table's freshness) and `bronze_fields` (encode_watermark)."""
-    node = watermark_snapshot(spark, table)
-    return {} if node is None else json.loads(node.wm)
+    _, wm = newest_carrying(spark, table, WATERMARK_PROPERTY)
+    return {} if wm is None else json.loads(wm)
 
 
 def read_watermark(spark, table):
