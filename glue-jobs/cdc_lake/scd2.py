@@ -42,7 +42,10 @@ def decode_rows(bronze_df: DataFrame, table) -> DataFrame:
     """Bronze rows of one table -> typed source columns plus change metadata.
 
     `table`: a name (the catalog's columns) or a TableSpec (a silver table's effective columns, with
-    the ones schema evolution added). The image is `after` (c/u/r) or `before` (d). Values come as JSON
+    the ones schema evolution added). The image is `after` (c/u/r) or `before` (d), of which only the
+key is read: under REPLICA IDENTITY DEFAULT a delete's before image holds the key, and Debezium fills
+the other NOT NULL columns with their type's zero ("", 0, the epoch), so build_scd2_history takes a
+delete's columns from the key's previous version instead. Values come as JSON
     text: numerics as strings (decimal.handling.mode=string), timestamptz as ISO-8601. A column the
     image lacks (dropped in the source, or added after the event) is null. A TOASTed column that
     Debezium could not read is left null and named in `_toast_cols` for carry_toast_forward. A value
@@ -57,10 +60,10 @@ def decode_rows(bronze_df: DataFrame, table) -> DataFrame:
     # field (about five per column), which made decoding 6x slower
     parsed = bronze_df.where(F.col("source_table") == s.name).withColumn("_image", F.from_json(
         F.when(F.col("operation") == "d", F.col("before")).otherwise(F.col("after")), image_schema))
-    image = F.col("_image")
+    image, deleted = F.col("_image"), F.col("operation") == "d"
     typed, toasted, uncastable = [], [], []
     for name, sql_type in s.columns:
-        raw = image[name]
+        raw = image[name] if name == s.key else F.when(~deleted, image[name])
         is_toast = raw == TOAST_PLACEHOLDER
         text = F.when(~is_toast | raw.isNull(), raw)
         if name == s.key:
@@ -82,20 +85,16 @@ def decode_rows(bronze_df: DataFrame, table) -> DataFrame:
 
 
 def order_changes(changes_df: DataFrame, table) -> DataFrame:
-    """One change per (key, source_lsn), numbered per key in source order as `_change_seq`.
-
-    Kafka redelivery yields the same LSN twice; the one at the higher offset wins, which is also the
-    tie-break when ordering.
-    """
+    """One change per (key, source_lsn): Kafka redelivery yields the same LSN twice, and the one at
+    the higher offset wins (the offset is also the tie-break when build_scd2_history orders a key's
+    changes)."""
     key = as_spec(table).key
     by_lsn = Window.partitionBy(key, "_source_lsn").orderBy(F.col("_kafka_offset").desc())
-    by_key = Window.partitionBy(key).orderBy("_source_lsn", "_kafka_offset")
     return (
         changes_df.where(F.col(key).isNotNull())
         .withColumn("_dup", F.row_number().over(by_lsn))
         .where("_dup = 1")
         .drop("_dup")
-        .withColumn("_change_seq", F.row_number().over(by_key))
     )
 
 
@@ -162,10 +161,15 @@ def build_scd2_history(changes_df: DataFrame, current_df: DataFrame, table, toas
     timeline = existing.unionByName(new)
     if toasted:
         timeline = carry_toast_forward(timeline, table)
+    order = Window.partitionBy(key).orderBy("_source_lsn", "_kafka_offset")
+    # a new delete's columns are the key's previous version's (decode_rows read only its key); one
+    # lag per column in the window the no-op check needs anyway, so Spark sorts the timeline once
+    new_delete = F.col("_is_new") & (F.col("operation") == "d")
+    timeline = timeline.withColumns(
+        {c: F.when(new_delete, F.lag(c).over(order)).otherwise(F.col(c)) for c in business if c != key})
     # an existing row keeps the hash it was written with
     timeline = timeline.withColumn("_hash", F.when(F.col("_is_new"), row_hash(table)).otherwise(F.col("_hash")))
 
-    order = Window.partitionBy(key).orderBy("_source_lsn", "_kafka_offset")
     prev_op, prev_hash = F.lag("operation").over(order), F.lag("_hash").over(order)
     deleted, prev_deleted = F.col("operation") == "d", prev_op == "d"
     no_op = F.col("_is_new") & prev_op.isNotNull() & (

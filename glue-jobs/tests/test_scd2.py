@@ -13,24 +13,45 @@ def ts(seconds_after_t0):
 
 def test_changes_are_ordered_by_lsn_then_offset_never_by_ts_ms(spark):
     # LSN 30 carries an earlier ts_ms than LSN 20 and arrives at a lower offset: LSN still decides.
-    changes = [
+    _, silver = run_scd2(spark, [
         change("u", user(1, "c@x.io"), lsn=30, offset=1, ts_ms=1_000),
         change("c", user(1, "a@x.io"), lsn=10, offset=3),
         change("u", user(1, "b@x.io"), lsn=20, offset=2),
-    ]
-    ordered = scd2.order_changes(scd2.decode_rows(bronze(spark, changes), "users"), "users")
-    assert [(r.email, r._change_seq) for r in ordered.orderBy("_change_seq").collect()] == [
-        ("a@x.io", 1), ("b@x.io", 2), ("c@x.io", 3)]
+    ])
+    assert [(r._source_lsn, r.email, r._is_current) for r in silver.orderBy("_source_lsn").collect()] == [
+        (10, "a@x.io", False), (20, "b@x.io", False), (30, "c@x.io", True)]
 
 
-def test_decode_types_decimal_strings_iso_timestamps_and_picks_before_for_deletes(spark):
+def test_decode_types_decimal_strings_and_iso_timestamps_and_reads_only_a_deletes_key(spark):
     product = {"id": 7, "name": "Lamp", "category": "home", "price": "19.99", "status": "active",
                "description": "d", "created_at": "2026-11-25T10:00:00.123456Z", "updated_at": "2026-11-25T10:00:00Z"}
-    decoded = scd2.decode_rows(bronze(spark, [change("d", product, 5, 1, table="products")]), "products")
-    row = decoded.first()
-    assert row.price == decimal.Decimal("19.99")
-    assert row.created_at == datetime.datetime(2026, 11, 25, 10, 0, 0, 123456)
-    assert (row.id, row.operation, row.name) == (7, "d", "Lamp")
+    # a delete under REPLICA IDENTITY DEFAULT, as Debezium sends it: the key, and each other NOT NULL
+    # column at its type's zero
+    zeroed = {"id": 7, "name": "", "category": None, "price": "0.00", "status": "active",
+              "description": None, "created_at": "1970-01-01T00:00:00.000000Z", "updated_at": "1970-01-01T00:00:00.000000Z"}
+    decoded = scd2.decode_rows(bronze(spark, [change("c", product, 5, 1, table="products"),
+                                              change("d", zeroed, 6, 2, table="products")]), "products")
+    created, deleted = decoded.orderBy("_source_lsn").collect()
+    assert created.price == decimal.Decimal("19.99")
+    assert created.created_at == datetime.datetime(2026, 11, 25, 10, 0, 0, 123456)
+    assert (deleted.id, deleted.operation, deleted.name, deleted.price, deleted.created_at) == (7, "d", None, None, None)
+
+
+def test_a_delete_closes_with_the_columns_of_the_version_it_deletes(spark):
+    zeroed = dict(full_name=None, country=None, created_at="1970-01-01T00:00:00.000000Z",
+                  updated_at="1970-01-01T00:00:00.000000Z")
+    # the version deleted in a later run comes from silver, in the same batch from the batch
+    _, silver = run_scd2(spark, [change("c", user(1, "a@x.io", full_name="Ann"), lsn=10, offset=1),
+                                 change("c", user(2, "b@x.io"), lsn=11, offset=2),
+                                 change("d", user(2, "", **zeroed), lsn=12, offset=3)])
+    _, silver = run_scd2(spark, [change("d", user(1, "", **zeroed), lsn=20, offset=4),
+                                 change("d", user(3, "", **zeroed), lsn=21, offset=5)], silver)
+    deletes = silver.where("operation = 'd'").orderBy("id").collect()
+    assert [(r.id, r.email, r.full_name, r.country, str(r.created_at)) for r in deletes] == [
+        (1, "a@x.io", "Ann", "IN", "2026-11-25 09:00:00"),
+        (2, "b@x.io", "User 2", "IN", "2026-11-25 09:00:00"),
+        # a key silver never held: nothing to take its columns from, and none is made up
+        (3, None, None, None, "None")]
 
 
 def test_a_value_that_does_not_cast_is_named_not_silently_nulled(spark):
