@@ -122,7 +122,7 @@ export async function captureRun(ctx: Ctx, seed: number, changes: number): Promi
   }
 }
 
-/** REPLICA IDENTITY of the source tables: FULL (the schema's choice) or DEFAULT (the primary key). */
+/** REPLICA IDENTITY of the source tables: DEFAULT (the primary key, the schema's choice) or FULL (every column). */
 export async function setReplicaIdentity(ctx: Ctx, identity: 'DEFAULT' | 'FULL'): Promise<void> {
   for (const t of ctx.profile.connect.tables) await sql(ctx.superuser, `ALTER TABLE ${t} REPLICA IDENTITY ${identity}`)
 }

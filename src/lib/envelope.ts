@@ -6,7 +6,11 @@ export interface ChangeSummary {
   op: string
   table: string | null
   key: unknown
-  /** Columns whose value differs between before and after (all of `after` for an insert). */
+  /**
+   * Columns whose value differs between before and after: all of `after` for an insert, and for an
+   * update whose table sends no before image (REPLICA IDENTITY DEFAULT); none for a delete, whose
+   * before image then holds only the key (`key` names the row).
+   */
   changed: Record<string, {before: unknown; after: unknown}>
   lsn: number | null
   tsMs: number | null
@@ -32,7 +36,7 @@ export function summarize(topic: string, partition: number, offset: string, key:
   if (typeof env !== 'object' || env === null || !env.op) {
     return {...base, op: 'unparseable', table: null, changed: {}, lsn: null, tsMs: null, tombstone: false}
   }
-  const before = env.before ?? {}
+  const before = env.op === 'd' ? {} : env.before ?? {}
   const after = env.after ?? {}
   const changed: ChangeSummary['changed'] = {}
   for (const col of new Set([...Object.keys(before), ...Object.keys(after)])) {
@@ -41,10 +45,10 @@ export function summarize(topic: string, partition: number, offset: string, key:
   return {...base, op: env.op, table: env.source?.table ?? null, changed, lsn: env.source?.lsn ?? null, tsMs: env.ts_ms ?? null, tombstone: false}
 }
 
-/** One line: `u users key={"id":1} email: a@x -> b@x`. */
+/** One line: `u users key={"id":1} email: a@x -> b@x` (`email=b@x` where no before value came). */
 export function formatChange(s: ChangeSummary): string {
   const cols = Object.entries(s.changed)
-    .map(([c, v]) => (s.op === 'c' || s.op === 'r' ? `${c}=${JSON.stringify(v.after)}` : s.op === 'd' ? `${c}=${JSON.stringify(v.before)}` : `${c}: ${JSON.stringify(v.before)} -> ${JSON.stringify(v.after)}`))
+    .map(([c, v]) => (v.before === null ? `${c}=${JSON.stringify(v.after)}` : `${c}: ${JSON.stringify(v.before)} -> ${JSON.stringify(v.after)}`))
     .join(', ')
   return `${s.topic}[${s.partition}]@${s.offset} ${opName(s.op)} ${s.table ?? ''} key=${JSON.stringify(s.key)}${cols ? ' ' + cols : ''}`
 }

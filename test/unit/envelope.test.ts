@@ -13,9 +13,17 @@ describe('Debezium envelope summary', () => {
     expect(formatChange(s)).to.contain('country: "IN" -> "US"')
   })
 
-  it('shows every column of an insert and a delete', () => {
+  it('shows every column of an insert, and of an update that came without a before image', () => {
     expect(Object.keys(summarize('t', 0, '1', '{"id":1}', env('c', null, {id: 1, email: 'a'})).changed)).to.deep.equal(['id', 'email'])
-    expect(Object.keys(summarize('t', 0, '2', '{"id":1}', env('d', {id: 1, email: 'a'}, null)).changed)).to.deep.equal(['id', 'email'])
+    const update = summarize('t', 0, '2', '{"id":1}', env('u', null, {id: 1, email: 'b'}))
+    expect(update.changed).to.deep.equal({id: {before: null, after: 1}, email: {before: null, after: 'b'}})
+    expect(formatChange(update)).to.match(/update users key=\{"id":1\} id=1, email="b"$/)
+  })
+
+  it('names a delete by its key alone: under REPLICA IDENTITY DEFAULT its other columns are type zeros', () => {
+    const s = summarize('t', 0, '3', '{"id":1}', env('d', {id: 1, email: '', created_at: '1970-01-01T00:00:00Z'}, null))
+    expect(s.changed).to.deep.equal({})
+    expect(formatChange(s)).to.match(/delete users key=\{"id":1\}$/)
   })
 
   it('recognises tombstones and unparseable values', () => {
