@@ -2,10 +2,11 @@
 
 A key's silver history is one row per applied change, in source order (source_lsn, Kafka offset as
 tie-break; never ts_ms). `_valid_to` of a row is the next row's `_valid_from`, so windows neither
-overlap nor leave gaps. A delete is kept as a closing row (operation 'd', `_is_current` false) whose
-window covers the time the key was absent; it also remembers the delete's LSN, so a late event for a
-deleted key cannot resurrect it. A late event (LSN below the key's latest) is placed where its LSN
-says, and only the windows around it change; the current row stays the one with the highest LSN.
+overlap nor leave gaps. A delete is kept as a closing row (operation 'd', `_is_current` false) with
+the columns of the version it deletes; its window covers the time the key was absent, and it
+remembers the delete's LSN, so a late event for a deleted key cannot resurrect it. A late event (LSN
+below the key's latest) is placed where its LSN says, and only the windows around it change; the
+current row stays the one with the highest LSN.
 """
 import re
 
@@ -42,10 +43,10 @@ def decode_rows(bronze_df: DataFrame, table) -> DataFrame:
     """Bronze rows of one table -> typed source columns plus change metadata.
 
     `table`: a name (the catalog's columns) or a TableSpec (a silver table's effective columns, with
-    the ones schema evolution added). The image is `after` (c/u/r) or `before` (d), of which only the
-key is read: under REPLICA IDENTITY DEFAULT a delete's before image holds the key, and Debezium fills
-the other NOT NULL columns with their type's zero ("", 0, the epoch), so build_scd2_history takes a
-delete's columns from the key's previous version instead. Values come as JSON
+    the ones schema evolution added). The image is `after` (c/u/r), or for a delete (d) only the key:
+    under REPLICA IDENTITY DEFAULT a delete's before image holds the key, and Debezium fills each other
+    NOT NULL column with the column's default or its type's zero ("", 0, the epoch), so
+    build_scd2_history takes a delete's columns from the key's previous version. Values come as JSON
     text: numerics as strings (decimal.handling.mode=string), timestamptz as ISO-8601. A column the
     image lacks (dropped in the source, or added after the event) is null. A TOASTed column that
     Debezium could not read is left null and named in `_toast_cols` for carry_toast_forward. A value
