@@ -26,7 +26,7 @@ import json
 from . import catalog
 from .bronze import BRONZE_TABLE
 from .session import CATALOG, NAMESPACE, table_name, table_properties
-from .watermark import WATERMARK_PROPERTY, newest_carrying
+from .watermark import WATERMARK_PROPERTY, committed_ms, newest_carrying
 
 GOLD_TABLES = tuple(catalog.gold_tables())
 SILVER_TABLES = catalog.silver_tables()
@@ -40,11 +40,6 @@ def _timestamp_literal(ms):
     """A Spark SQL TIMESTAMP literal for epoch milliseconds (the session time zone is UTC)."""
     dt = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
     return f"TIMESTAMP '{dt.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]}'"
-
-
-def _ms(ts):
-    """Epoch ms of a timestamp PySpark collected (a naive datetime in this process's local time)."""
-    return round(ts.timestamp() * 1000)
 
 
 def file_stats(spark, name):
@@ -107,9 +102,9 @@ def keep_from(spark, existing):
         keep[name] = node.committed_ms
         bronze_id = json.loads(wm)["bronze_snapshot_id"]
         if bronze in existing and bronze_id is not None:
-            row = spark.sql(f"SELECT committed_at FROM {bronze}.snapshots WHERE snapshot_id = {int(bronze_id)}").first()
-            if row is not None:
-                keep[bronze] = min(keep.get(bronze, _ms(row.committed_at)), _ms(row.committed_at))
+            ms = committed_ms(spark, bronze, int(bronze_id))
+            if ms is not None:
+                keep[bronze] = min(keep.get(bronze, ms), ms)
     return keep
 
 
